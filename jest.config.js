@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    // Type checking is its own step (`npm run typecheck`); ts-jest only transpiles.
+    '^.+\\.tsx?$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }],
+  },
+  snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+  testTimeout: 60000,
+};
