@@ -1,0 +1,111 @@
+import type { EnvName, StowageConfig } from './schema';
+
+/** Settings every environment starts from; each environment below overrides what differs. */
+export type EnvDefinition = Omit<StowageConfig, 'envName' | 'account' | 'region'> & {
+  /** The env's AWS account. Placeholder until set; CDK_DEFAULT_ACCOUNT fills it when this is undefined. */
+  readonly account?: string;
+  /** The env's primary region. CDK_DEFAULT_REGION fills it when this is undefined. */
+  readonly region?: string;
+};
+
+const MiB = 1024 * 1024;
+
+/** Content types the seed documents upload: voice recordings, documents, images, archives. */
+export const DEFAULT_ALLOWED_CONTENT_TYPES = [
+  'audio/webm',
+  'audio/wav',
+  'audio/mpeg',
+  'audio/mp4',
+  'audio/ogg',
+  'audio/flac',
+  'audio/aac',
+  'application/pdf',
+  'image/png',
+  'image/jpeg',
+  'application/zip',
+  'application/gzip',
+];
+
+const base: EnvDefinition = {
+  region: undefined,
+  replication: {
+    enabled: false,
+    replicaRegion: 'eu-central-1',
+    replicationTimeControl: false,
+    metrics: false,
+  },
+  cors: { allowedOrigins: ['http://localhost:5173', 'http://127.0.0.1:8080'] },
+  uploads: {
+    maxSizeBytes: 10 * MiB,
+    allowedContentTypes: DEFAULT_ALLOWED_CONTENT_TYPES,
+    presignExpirySeconds: 3600,
+  },
+  lifecycle: {
+    uploads: { expirationDays: 30 },
+    // Processed files stay readable by the app: Glacier Instant Retrieval keeps millisecond reads.
+    processed: { archiveAfterDays: 90, archiveStorageClass: 'GLACIER_IR' },
+    quarantine: { expirationDays: 90 },
+    backups: {
+      archiveAfterDays: 30,
+      archiveStorageClass: 'GLACIER',
+      expirationDays: 90,
+      testPrefixExpirationDays: 7,
+    },
+    accessLogs: { archiveAfterDays: 90, archiveStorageClass: 'GLACIER', expirationDays: 2555 },
+    noncurrentVersionExpirationDays: 30,
+    abortIncompleteMultipartUploadDays: 7,
+  },
+  removalPolicy: 'destroy',
+  autoDeleteObjects: true,
+  logRetentionDays: 30,
+  additionalKeyUserArns: [],
+  alarms: { actionsEnabled: false, emailSubscriptions: [], httpsSubscriptions: [] },
+  tags: {},
+};
+
+/**
+ * The environments. Accounts are placeholders that need no AWS lookup: set them here (or leave
+ * them undefined and deploy with credentials, so that CDK_DEFAULT_ACCOUNT fills them in).
+ */
+export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
+  dev: {
+    ...base,
+    account: undefined,
+  },
+  staging: {
+    ...base,
+    account: undefined,
+    cors: { allowedOrigins: ['https://staging.stowage.example.com'] },
+    removalPolicy: 'retain',
+    autoDeleteObjects: false,
+    logRetentionDays: 90,
+    alarms: { ...base.alarms, actionsEnabled: true },
+  },
+  prod: {
+    ...base,
+    account: undefined,
+    cors: { allowedOrigins: ['https://stowage.example.com'] },
+    replication: {
+      enabled: true,
+      replicaRegion: 'eu-central-1',
+      replicationTimeControl: true,
+      metrics: true,
+    },
+    lifecycle: {
+      ...base.lifecycle,
+      noncurrentVersionExpirationDays: 90,
+      // Nobody, not even an admin without governance bypass, can delete a backup in its first 30 days.
+      backups: { ...base.lifecycle.backups, objectLockRetentionDays: 30 },
+    },
+    removalPolicy: 'retain',
+    autoDeleteObjects: false,
+    logRetentionDays: 365,
+    alarms: { ...base.alarms, actionsEnabled: true },
+  },
+};
+
+/** Account used when neither the env nor CDK_DEFAULT_ACCOUNT names one: synth needs no AWS lookup. */
+export const PLACEHOLDER_ACCOUNT = '123456789012';
+
+/** Region used when neither the env nor CDK_DEFAULT_REGION names one. */
+export const PLACEHOLDER_REGION = 'eu-west-1';

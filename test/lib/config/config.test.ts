@@ -1,0 +1,246 @@
+import type { DeepPartial, StowageConfig } from '../../../lib/config';
+import { ConfigError, ENV_NAMES, loadConfig } from '../../../lib/config';
+import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION } from '../../../lib/config/environments';
+
+/** The ConfigError message for `env` with `overrides`, or a failure if the config is valid. */
+function problemsOf(env: string, overrides: DeepPartial<StowageConfig>): string {
+  try {
+    loadConfig(env, { environment: {}, overrides });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('environment configs', () => {
+  it.each(ENV_NAMES)('%s loads and validates', (env) => {
+    // Act
+    const config = loadConfig(env, { environment: {} });
+    // Assert
+    expect(config.envName).toBe(env);
+    expect(config.account).toBe(PLACEHOLDER_ACCOUNT);
+    expect(config.region).toBe(PLACEHOLDER_REGION);
+  });
+
+  it('carries the seed documents defaults', () => {
+    const config = loadConfig('dev', { environment: {} });
+    expect(config.uploads.maxSizeBytes).toBe(10 * 1024 * 1024);
+    expect(config.uploads.allowedContentTypes).toEqual(
+      expect.arrayContaining(['audio/webm', 'audio/wav', 'audio/mpeg', 'application/pdf', 'application/zip']),
+    );
+    expect(config.lifecycle.uploads.expirationDays).toBe(30);
+    expect(config.lifecycle.processed.archiveAfterDays).toBe(90);
+    expect(config.lifecycle.quarantine.expirationDays).toBe(90);
+    expect(config.lifecycle.backups).toMatchObject({
+      archiveAfterDays: 30,
+      archiveStorageClass: 'GLACIER',
+      expirationDays: 90,
+      testPrefixExpirationDays: 7,
+    });
+    expect(config.lifecycle.accessLogs).toMatchObject({ archiveAfterDays: 90, expirationDays: 2555 });
+    expect(config.lifecycle.abortIncompleteMultipartUploadDays).toBe(7);
+  });
+
+  it('prod replicates, retains and never auto-deletes', () => {
+    const prod = loadConfig('prod', { environment: {} });
+    expect(prod.replication).toMatchObject({ enabled: true, replicationTimeControl: true, metrics: true });
+    expect(prod.removalPolicy).toBe('retain');
+    expect(prod.autoDeleteObjects).toBe(false);
+    expect(prod.alarms.actionsEnabled).toBe(true);
+  });
+
+  it('takes account and region from CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION when the env leaves them open', () => {
+    const config = loadConfig('staging', {
+      environment: { CDK_DEFAULT_ACCOUNT: '210987654321', CDK_DEFAULT_REGION: 'us-west-2' },
+    });
+    expect(config.account).toBe('210987654321');
+    expect(config.region).toBe('us-west-2');
+  });
+});
+
+describe('config validation', () => {
+  it('rejects an unknown env and lists the allowed ones', () => {
+    expect(() => loadConfig('qa', { environment: {} })).toThrow(
+      "Invalid Stowage configuration for env 'qa':\n  - env: unknown environment 'qa'; allowed: dev, staging, prod",
+    );
+  });
+
+  it.each<[string, string, DeepPartial<StowageConfig>, string]>([
+    [
+      'negative days',
+      'dev',
+      { lifecycle: { uploads: { expirationDays: -1 } } },
+      'lifecycle.uploads.expirationDays: must be at least 1 day (got -1)',
+    ],
+    [
+      'fractional days',
+      'dev',
+      { lifecycle: { noncurrentVersionExpirationDays: 1.5 } },
+      'lifecycle.noncurrentVersionExpirationDays: must be a whole number of days (got 1.5)',
+    ],
+    [
+      '* origin in prod',
+      'prod',
+      { cors: { allowedOrigins: ['*'] } },
+      "cors.allowedOrigins.0: '*' is not allowed in prod: list explicit https:// origins",
+    ],
+    [
+      'http origin in prod',
+      'prod',
+      { cors: { allowedOrigins: ['http://stowage.example.com'] } },
+      "cors.allowedOrigins.0: 'http://stowage.example.com' is not allowed in prod",
+    ],
+    [
+      'origin with a path',
+      'dev',
+      { cors: { allowedOrigins: ['https://a.example.com/app'] } },
+      'cors.allowedOrigins.0: must be a scheme and host',
+    ],
+    [
+      'replica region equal to the primary',
+      'prod',
+      { replication: { replicaRegion: 'eu-west-1' } },
+      'replication.replicaRegion: must differ from the primary region (eu-west-1)',
+    ],
+    [
+      'transition after expiration',
+      'dev',
+      { lifecycle: { backups: { archiveAfterDays: 120, expirationDays: 90 } } },
+      'lifecycle.backups.expirationDays: must be after archiveAfterDays (120) (got 90)',
+    ],
+    [
+      'archive days without a class',
+      'dev',
+      { lifecycle: { uploads: { archiveAfterDays: 10 } } },
+      'lifecycle.uploads.archiveStorageClass: archiveAfterDays and archiveStorageClass must be set together',
+    ],
+    [
+      'unknown archive class',
+      'dev',
+      { lifecycle: { processed: { archiveStorageClass: 'TAPE' as 'GLACIER' } } },
+      'lifecycle.processed.archiveStorageClass: Invalid option',
+    ],
+    [
+      'test/ expiry beyond backups expiry',
+      'dev',
+      { lifecycle: { backups: { testPrefixExpirationDays: 120 } } },
+      'lifecycle.backups.testPrefixExpirationDays: must not exceed backups.expirationDays (90)',
+    ],
+    [
+      'replication off in prod',
+      'prod',
+      { replication: { enabled: false } },
+      'replication.enabled: must be true in prod',
+    ],
+    ['destroy in prod', 'prod', { removalPolicy: 'destroy' }, "removalPolicy: must be 'retain' in prod"],
+    [
+      'auto-delete with retain',
+      'staging',
+      { autoDeleteObjects: true },
+      "autoDeleteObjects: can only be true when removalPolicy is 'destroy'",
+    ],
+    [
+      'RTC without metrics',
+      'prod',
+      { replication: { metrics: false } },
+      'replication.metrics: must be true when replicationTimeControl is on',
+    ],
+    [
+      'log retention CloudWatch does not offer',
+      'dev',
+      { logRetentionDays: 45 },
+      'logRetentionDays: must be one of 1, 3, 5, 7, 14, 30',
+    ],
+    ['bad account id', 'dev', { account: '1234' }, 'account: must be a 12-digit AWS account id (got "1234")'],
+    [
+      'bad region',
+      'dev',
+      { region: 'europe' },
+      'region: must be an AWS region such as eu-west-1 (got "europe")',
+    ],
+    [
+      'zero upload cap',
+      'dev',
+      { uploads: { maxSizeBytes: 0 } },
+      'uploads.maxSizeBytes: must be at least 1 byte (got 0)',
+    ],
+    [
+      'upload cap over 5 GiB',
+      'dev',
+      { uploads: { maxSizeBytes: 6 * 1024 ** 3 } },
+      'uploads.maxSizeBytes: must be at most 5 GiB',
+    ],
+    [
+      'no content types',
+      'dev',
+      { uploads: { allowedContentTypes: [] } },
+      'uploads.allowedContentTypes: needs at least one content type',
+    ],
+    [
+      'malformed content type',
+      'dev',
+      { uploads: { allowedContentTypes: ['PDF'] } },
+      'uploads.allowedContentTypes.0: must be a lower-case MIME type',
+    ],
+    [
+      'key user that is not an IAM ARN',
+      'dev',
+      { additionalKeyUserArns: ['alice'] },
+      'additionalKeyUserArns.0: must be an IAM role or user ARN',
+    ],
+    [
+      'alarm email that is not one',
+      'dev',
+      { alarms: { emailSubscriptions: ['ops'] } },
+      'alarms.emailSubscriptions.0: must be an email address',
+    ],
+    [
+      'plain http alarm endpoint',
+      'dev',
+      { alarms: { httpsSubscriptions: ['http://hooks.example.com/x'] } },
+      'alarms.httpsSubscriptions.0: must be an https:// URL',
+    ],
+    [
+      'object lock with auto-delete',
+      'dev',
+      { lifecycle: { backups: { objectLockRetentionDays: 10 } } },
+      'lifecycle.backups.objectLockRetentionDays: cannot be set with autoDeleteObjects',
+    ],
+    [
+      'object lock beyond expiry',
+      'prod',
+      { lifecycle: { backups: { objectLockRetentionDays: 100 } } },
+      'lifecycle.backups.objectLockRetentionDays: must not exceed backups.expirationDays (90)',
+    ],
+  ])('rejects %s', (_what, env, overrides, expected) => {
+    // Act
+    const message = problemsOf(env, overrides);
+    // Assert
+    expect(message).toContain(`Invalid Stowage configuration for env '${env}':`);
+    expect(message).toContain(expected);
+  });
+
+  it('names every bad field in one message', () => {
+    // Arrange
+    const overrides: DeepPartial<StowageConfig> = {
+      cors: { allowedOrigins: ['*'] },
+      replication: { replicaRegion: 'eu-west-1' },
+      lifecycle: { uploads: { expirationDays: -5 } },
+      removalPolicy: 'destroy',
+    };
+    // Act
+    const message = problemsOf('prod', overrides);
+    // Assert
+    const lines = message.split('\n').slice(1);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('cors.allowedOrigins.0:'),
+        expect.stringContaining('replication.replicaRegion:'),
+        expect.stringContaining('lifecycle.uploads.expirationDays:'),
+        expect.stringContaining('removalPolicy:'),
+      ]),
+    );
+    expect(lines).toHaveLength(4);
+  });
+});
