@@ -1,0 +1,126 @@
+import { Stack } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { KeyPurpose, ReplicatedBucket } from '../config/naming';
+import { keyAliasName, replicaBucketName } from '../config/naming';
+import type { SecureBucketReplication } from '../constructs/secure-bucket';
+import { SecureBucket } from '../constructs/secure-bucket';
+import { acknowledge } from '../compliance/acknowledgements';
+import { accessTagValue } from '../security/access';
+import { bucketLifecycle } from './bucket-lifecycle';
+import type { StowageStackProps } from './stowage-stack-props';
+import { removalPolicyOf } from './stowage-stack-props';
+
+export interface StorageStackProps extends StowageStackProps {
+  /** Data keys from the Keys stack, by purpose. */
+  readonly keys: Readonly<Record<KeyPurpose, kms.IKey>>;
+}
+
+/** The object tag, and its value, that makes an upload readable (ARCHITECTURE.md, object tags). */
+export const SCAN_STATUS_TAG = 'scan-status';
+export const SCAN_STATUS_CLEAN = 'CLEAN';
+
+/**
+ * The five buckets of ARCHITECTURE.md, all through SecureBucket: uploads, processed, quarantine,
+ * backups and the access-log target they all log to.
+ */
+export class StorageStack extends Stack {
+  readonly accessLogs: s3.Bucket;
+  readonly uploads: s3.Bucket;
+  readonly processed: s3.Bucket;
+  readonly quarantine: s3.Bucket;
+  readonly backups: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: StorageStackProps) {
+    super(scope, id, props);
+    const { config, keys } = props;
+    const common = {
+      removalPolicy: removalPolicyOf(config),
+      autoDeleteObjects: config.autoDeleteObjects,
+    };
+
+    this.accessLogs = new SecureBucket(this, 'AccessLogs', {
+      ...common,
+      isAccessLogTarget: true,
+      lifecycle: bucketLifecycle(config, 'accessLogs'),
+    }).bucket;
+    const logged = { ...common, accessLogsBucket: this.accessLogs };
+
+    const uploads = new SecureBucket(this, 'Uploads', {
+      ...logged,
+      encryptionKey: keys.uploads,
+      lifecycle: bucketLifecycle(config, 'uploads'),
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.POST, s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          allowedOrigins: [...config.cors.allowedOrigins],
+          allowedHeaders: ['Content-Type', 'Authorization', 'x-amz-*'],
+          exposedHeaders: ['ETag'],
+          maxAge: 3600,
+        },
+      ],
+    });
+    // Until the scanner tags an object CLEAN, only the intake pipeline may read it.
+    uploads.denyReadsUnlessPrincipalTagged(
+      'DenyReadsUntilScannedClean',
+      [accessTagValue(config.envName, 'pipeline')],
+      {
+        unlessObjectTag: { key: SCAN_STATUS_TAG, value: SCAN_STATUS_CLEAN },
+      },
+    );
+    acknowledge(uploads, 'uploadsNotReplicated');
+    acknowledge(uploads, 'pipelineBucketWithoutObjectLock');
+    this.uploads = uploads.bucket;
+
+    const processed = new SecureBucket(this, 'Processed', {
+      ...logged,
+      encryptionKey: keys.processed,
+      lifecycle: bucketLifecycle(config, 'processed'),
+      replication: this.replicationTo(props, 'processed'),
+    });
+    if (!config.replication.enabled) acknowledge(processed, 'replicationOffByConfig');
+    acknowledge(processed, 'pipelineBucketWithoutObjectLock');
+    this.processed = processed.bucket;
+
+    const quarantine = new SecureBucket(this, 'Quarantine', {
+      ...logged,
+      encryptionKey: keys.quarantine,
+      lifecycle: bucketLifecycle(config, 'quarantine'),
+    });
+    quarantine.denyReadsUnlessPrincipalTagged('DenyReadsExceptOperations', [
+      accessTagValue(config.envName, 'operations'),
+    ]);
+    acknowledge(quarantine, 'quarantineNotReplicated');
+    acknowledge(quarantine, 'pipelineBucketWithoutObjectLock');
+    this.quarantine = quarantine.bucket;
+
+    const backups = new SecureBucket(this, 'Backups', {
+      ...logged,
+      encryptionKey: keys.backups,
+      lifecycle: bucketLifecycle(config, 'backups'),
+      objectLockRetentionDays: config.lifecycle.backups.objectLockRetentionDays,
+      replication: this.replicationTo(props, 'backups'),
+    });
+    if (!config.replication.enabled) acknowledge(backups, 'replicationOffByConfig');
+    if (config.lifecycle.backups.objectLockRetentionDays === undefined) {
+      acknowledge(backups, 'backupsObjectLockOffByConfig');
+    }
+    this.backups = backups.bucket;
+  }
+
+  private replicationTo(
+    props: StorageStackProps,
+    bucket: ReplicatedBucket,
+  ): SecureBucketReplication | undefined {
+    const { config } = props;
+    if (!config.replication.enabled) return undefined;
+    return {
+      destinationBucketName: replicaBucketName(config, bucket),
+      destinationRegion: config.replication.replicaRegion,
+      replicaKeyAliasName: keyAliasName(config, 'replica'),
+      replicationTimeControl: config.replication.replicationTimeControl,
+      metrics: config.replication.metrics,
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import { Tags } from 'aws-cdk-lib';
+import type { Stage } from 'aws-cdk-lib';
+import type { StowageConfig } from './config';
+import { stackName } from './config/naming';
+import { KeysStack } from './stacks/keys-stack';
+import { ReplicaStack } from './stacks/replica-stack';
+import { StorageStack } from './stacks/storage-stack';
+
+/** The stacks of one Stowage environment. */
+export interface StowageStacks {
+  readonly keys: KeysStack;
+  readonly storage: StorageStack;
+  /** Only when replication is on. */
+  readonly replica?: ReplicaStack;
+}
+
+/**
+ * Creates every stack of one environment in `scope`. Stack names carry the env
+ * (`Stowage-<env>-<Part>`); construct IDs below the stacks never do.
+ */
+export function createStowage(scope: Stage, config: StowageConfig): StowageStacks {
+  const env = { account: config.account, region: config.region };
+  const base = { config, env, terminationProtection: config.envName === 'prod' };
+
+  const keys = new KeysStack(scope, stackName(config, 'Keys'), {
+    ...base,
+    description: `Stowage ${config.envName}: customer-managed KMS keys`,
+  });
+
+  let replica: ReplicaStack | undefined;
+  if (config.replication.enabled) {
+    replica = new ReplicaStack(scope, stackName(config, 'Replica'), {
+      ...base,
+      env: { account: config.account, region: config.replication.replicaRegion },
+      description: `Stowage ${config.envName}: replica buckets and key in ${config.replication.replicaRegion}`,
+    });
+  }
+
+  const storage = new StorageStack(scope, stackName(config, 'Storage'), {
+    ...base,
+    keys: keys.keys,
+    description: `Stowage ${config.envName}: uploads, processed, quarantine, backups and access-log buckets`,
+  });
+  // Replication names its destination; the destination must exist first.
+  if (replica) storage.addStackDependency(replica, 'replication destinations must exist before the rules');
+
+  for (const stack of [keys, storage, replica]) {
+    if (!stack) continue;
+    Tags.of(stack).add('stowage:app', 'stowage');
+    Tags.of(stack).add('stowage:env', config.envName);
+    for (const [key, value] of Object.entries(config.tags)) Tags.of(stack).add(key, value);
+  }
+  return { keys, storage, replica };
+}
