@@ -4,7 +4,9 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.stowage/', 'bench/results/', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.stowage/', 'bench/results/', '**/*.js', '**/*.mjs'],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
