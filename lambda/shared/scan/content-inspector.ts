@@ -1,0 +1,96 @@
+import { createEicarMatcher, EICAR_SIGNATURE } from './eicar';
+import { GzipDecoder } from './gzip-decoder';
+import type { ContentSink, InspectionState } from './inspection-state';
+import { detectType, MAGIC_HEAD_BYTES, type DetectedType } from './magic-bytes';
+import type { SequenceMatcher } from './sequence-matcher';
+import { ZipDecoder } from './zip-decoder';
+
+/**
+ * Inspects one piece of content, the object itself (depth 0) or an archive entry (depth ≥ 1): EICAR anywhere in
+ * its bytes, its type from the first bytes, and, for zip and gzip content, each entry in turn through a decoder
+ * that feeds a child inspector one level deeper. Everything is synchronous and streaming: only the first
+ * `MAGIC_HEAD_BYTES` are held back until the type is known.
+ */
+export class ContentInspector implements ContentSink {
+  private readonly eicar: SequenceMatcher = createEicarMatcher();
+  private head: Uint8Array[] = [];
+  private headLength = 0;
+  private decided = false;
+  private decoder: ContentSink | undefined;
+  private detectedType: DetectedType | undefined;
+  private bytes = 0;
+
+  /**
+   * @param depth archive nesting level of this content: 0 for the object, 1 for an entry of the object, …
+   * @param path where this content is, for reasons: `report.zip!inner.gz!gunzip`
+   */
+  constructor(
+    private readonly state: InspectionState,
+    private readonly depth: number,
+    private readonly path: string,
+  ) {}
+
+  /** Detected type of this content, known after `MAGIC_HEAD_BYTES` bytes or at the end. */
+  get detected(): DetectedType | undefined {
+    return this.detectedType;
+  }
+
+  get bytesSeen(): number {
+    return this.bytes;
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this.state.infected || chunk.length === 0) return;
+    this.bytes += chunk.length;
+    if (this.eicar.push(chunk)) {
+      this.state.infectedBy(EICAR_SIGNATURE, this.path);
+      return;
+    }
+    if (this.decided) {
+      if (this.decoder && !this.state.archivesHalted) this.decoder.write(chunk);
+      return;
+    }
+    this.head.push(chunk);
+    this.headLength += chunk.length;
+    if (this.headLength >= MAGIC_HEAD_BYTES) this.decide();
+  }
+
+  end(): void {
+    if (this.state.infected) return;
+    if (!this.decided) this.decide();
+    if (this.decoder && !this.state.archivesHalted) this.decoder.end();
+  }
+
+  private decide(): void {
+    this.decided = true;
+    const buffered = this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head);
+    this.head = [];
+    this.detectedType = buffered.length > 0 ? detectType(buffered.subarray(0, MAGIC_HEAD_BYTES)) : undefined;
+    const detected = this.detectedType;
+    if (!detected) return;
+
+    const { category, family } = detected.type;
+    if (this.depth > 0 && this.state.options.flagExecutablesInArchives) {
+      if (category === 'executable' || category === 'script') {
+        this.state.suspicious(`archive entry ${this.path} holds code (${detected.description})`);
+      }
+    }
+    if (!this.state.options.inspectArchives || (family !== 'zip' && family !== 'gzip')) return;
+    if (this.state.archivesHalted) return;
+    const level = this.depth + 1;
+    if (level > this.state.limits.maxDepth) {
+      this.state.guardTripped(
+        'maxDepth',
+        `${this.path} is an archive nested ${level} levels deep (limit ${this.state.limits.maxDepth})`,
+      );
+      return;
+    }
+    const createChild = (childPath: string): ContentSink =>
+      new ContentInspector(this.state, level, childPath);
+    this.decoder =
+      family === 'zip'
+        ? new ZipDecoder(this.state, this.path, createChild)
+        : new GzipDecoder(this.state, this.path, createChild);
+    this.decoder.write(buffered);
+  }
+}
