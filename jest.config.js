@@ -6,8 +6,8 @@ module.exports = {
   // Tests against real servers (Ceph RGW, clamd) run through jest.integration.config.js.
   testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
   transform: {
-    // Type checking is its own step (`npm run typecheck`); ts-jest only transpiles.
-    '^.+\\.tsx?$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }],
+    // tsconfig's isolatedModules makes ts-jest transpile only; type checking is its own step (`npm run typecheck`).
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
   testTimeout: 60000,

@@ -1,0 +1,68 @@
+/** Port helpers for the local test servers. */
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
+
+/** Loopback only: the test servers never listen on other interfaces. */
+export const LOOPBACK = '127.0.0.1';
+
+/**
+ * Asks the kernel for `count` distinct free TCP ports on the loopback interface. The ports are released
+ * before they are used, so another process could take one in between; servers then fail fast with a
+ * clear error naming the port.
+ */
+export async function getFreePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, LOOPBACK, resolve);
+      });
+    }
+    return servers.map((server) => {
+      const address = server.address();
+      if (!address || typeof address !== 'object') throw new Error('could not determine a free port');
+      return address.port;
+    });
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+}
+
+/** One free TCP port on the loopback interface (see {@link getFreePorts}). */
+export async function getFreePort(): Promise<number> {
+  const [port] = await getFreePorts(1);
+  return port;
+}
+
+/**
+ * Resolves ports: each explicit value, else its environment variable, else a free port (all free ports
+ * are picked together, so they differ). Throws when a value is not a TCP port or two resolve alike.
+ */
+export async function resolvePorts(
+  wanted: readonly { readonly explicit: number | undefined; readonly envName: string }[],
+): Promise<number[]> {
+  const given = wanted.map(({ explicit, envName }) => {
+    if (explicit !== undefined) return validatePort(explicit, 'port option');
+    const fromEnv = process.env[envName];
+    return fromEnv ? validatePort(Number(fromEnv), envName) : undefined;
+  });
+  const free = await getFreePorts(given.filter((port) => port === undefined).length);
+  let next = 0;
+  const ports = given.map((port) => port ?? free[next++]);
+  if (new Set(ports).size !== ports.length) {
+    throw new Error(
+      `ports must differ, got ${ports.join(', ')} for ${wanted.map((w) => w.envName).join(', ')}`,
+    );
+  }
+  return ports;
+}
+
+function validatePort(port: number, source: string): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${source} must be a TCP port (1-65535), got ${String(port)}`);
+  }
+  return port;
+}
