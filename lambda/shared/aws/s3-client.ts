@@ -1,0 +1,27 @@
+import { S3Client } from '@aws-sdk/client-s3';
+
+/** Where S3 is: AWS itself, or an S3-compatible server (Ceph RGW in tests and local mode). */
+export interface S3Endpoint {
+  /** Endpoint override, e.g. `http://127.0.0.1:7480`. Unset on AWS. */
+  readonly endpoint?: string;
+  readonly region?: string;
+  /** Explicit credentials (local servers); unset on AWS, where the Lambda role's are used. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/**
+ * The one way handlers, CLIs and tests create an S3 client. With an endpoint override it uses path-style
+ * addressing and sends checksums only when an operation requires them: Ceph RGW (Pacific) answers the SDK's
+ * default aws-chunked CRC32 trailers on streamed bodies with 411 MissingContentLength.
+ */
+export function createS3Client(endpoint: S3Endpoint = {}): S3Client {
+  if (!endpoint.endpoint) return new S3Client({ region: endpoint.region });
+  return new S3Client({
+    endpoint: endpoint.endpoint,
+    region: endpoint.region ?? 'us-east-1',
+    credentials: endpoint.credentials,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * Environment variables the Intake stack sets on each handler: the contract between
+ * lib/stacks/intake-stack.ts and lambda/<handler>/index.ts. Handlers read them once, at cold start,
+ * validate them, and pass plain values down; nothing deeper reads process.env.
+ */
+export const HANDLER_ENV = {
+  /** Name of the uploads bucket. */
+  UPLOADS_BUCKET: 'STOWAGE_UPLOADS_BUCKET',
+  /** ARN of the uploads bucket's KMS key (presigned POSTs name it). */
+  UPLOADS_KEY_ARN: 'STOWAGE_UPLOADS_KEY_ARN',
+  /** Name of the processed bucket. */
+  PROCESSED_BUCKET: 'STOWAGE_PROCESSED_BUCKET',
+  /** ARN of the processed bucket's KMS key. */
+  PROCESSED_KEY_ARN: 'STOWAGE_PROCESSED_KEY_ARN',
+  /** Name of the quarantine bucket. */
+  QUARANTINE_BUCKET: 'STOWAGE_QUARANTINE_BUCKET',
+  /** ARN of the quarantine bucket's KMS key. */
+  QUARANTINE_KEY_ARN: 'STOWAGE_QUARANTINE_KEY_ARN',
+  /** Name of the DynamoDB table of upload status records. */
+  STATUS_TABLE: 'STOWAGE_STATUS_TABLE',
+  /** Name of the results EventBridge bus. */
+  RESULTS_BUS: 'STOWAGE_RESULTS_BUS',
+  /** Largest upload accepted, in bytes. */
+  MAX_UPLOAD_BYTES: 'STOWAGE_MAX_UPLOAD_BYTES',
+  /** Comma-separated allowed content types. */
+  ALLOWED_CONTENT_TYPES: 'STOWAGE_ALLOWED_CONTENT_TYPES',
+  /** Presigned POST lifetime in seconds. */
+  PRESIGN_EXPIRY_SECONDS: 'STOWAGE_PRESIGN_EXPIRY_SECONDS',
+  /** `host:port` of a clamd (fleet); unset = ClamAV engine off. */
+  CLAMD_ADDRESS: 'STOWAGE_CLAMD_ADDRESS',
+  /** What a GuardDuty UNSUPPORTED / FAILED / ACCESS_DENIED result becomes: `ERROR` or `SUSPICIOUS`. */
+  GUARDDUTY_INCONCLUSIVE_VERDICT: 'STOWAGE_GUARDDUTY_INCONCLUSIVE_VERDICT',
+  /** Environment name, for logs and metrics dimensions. */
+  ENV_NAME: 'STOWAGE_ENV',
+} as const;
+
+export type HandlerEnvName = (typeof HANDLER_ENV)[keyof typeof HANDLER_ENV];
