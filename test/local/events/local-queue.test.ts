@@ -1,0 +1,87 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { DeadLetter } from '../../../local/events/local-queue';
+import { LocalQueue } from '../../../local/events/local-queue';
+
+describe('LocalQueue', () => {
+  it('delivers every message in batches to the consumer, once when it succeeds', async () => {
+    // Arrange
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    const queue = new LocalQueue(
+      async (event: SQSEvent) => {
+        sizes.push(event.Records.length);
+        for (const r of event.Records) seen.push(r.body);
+      },
+      { name: 'q', batchSize: 3, retryDelayMs: 1 },
+    );
+    // Act
+    for (let i = 0; i < 7; i++) queue.send(`m${i}`);
+    await queue.idle();
+    // Assert
+    expect(seen.sort()).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
+    expect(queue.depth).toBe(0);
+  });
+
+  it('redelivers only the items a partial batch response names, with the receive count', async () => {
+    // Arrange
+    const receives = new Map<string, string[]>();
+    const queue = new LocalQueue(
+      async (event: SQSEvent): Promise<SQSBatchResponse> => {
+        const failures = [];
+        for (const r of event.Records) {
+          receives.set(r.body, [...(receives.get(r.body) ?? []), r.attributes.ApproximateReceiveCount]);
+          if (r.body === 'flaky' && r.attributes.ApproximateReceiveCount === '1') {
+            failures.push({ itemIdentifier: r.messageId });
+          }
+        }
+        return { batchItemFailures: failures };
+      },
+      { name: 'q', retryDelayMs: 1 },
+    );
+    // Act
+    queue.send('fine');
+    queue.send('flaky');
+    await queue.idle();
+    // Assert
+    expect(receives.get('fine')).toEqual(['1']);
+    expect(receives.get('flaky')).toEqual(['1', '2']);
+    expect(queue.deadLettered).toEqual([]);
+  });
+
+  it('dead-letters a message after maxReceiveCount failures and never drops it', async () => {
+    // Arrange
+    const dead: DeadLetter[] = [];
+    let calls = 0;
+    const queue = new LocalQueue(
+      async () => {
+        calls += 1;
+        throw new Error('handler crashed');
+      },
+      { name: 'q', maxReceiveCount: 3, retryDelayMs: 1, onDeadLetter: (d) => dead.push(d) },
+    );
+    // Act
+    queue.send('poison');
+    await queue.idle();
+    // Assert
+    expect(calls).toBe(3);
+    expect(dead).toEqual([
+      expect.objectContaining({
+        body: 'poison',
+        receiveCount: 3,
+        lastError: 'batch failed: handler crashed',
+      }),
+    ]);
+    expect(queue.deadLettered).toHaveLength(1);
+    expect(queue.depth).toBe(0);
+  });
+
+  it('refuses messages once stopped and bad options up front', () => {
+    const queue = new LocalQueue(async () => undefined, { name: 'q' });
+    queue.stop();
+    expect(() => queue.send('x')).toThrow('LocalQueue q is stopped');
+    expect(() => new LocalQueue(async () => undefined, { name: 'bad', maxReceiveCount: 0 })).toThrow(
+      'LocalQueue bad: maxReceiveCount and batchSize must be at least 1',
+    );
+  });
+});
