@@ -8,44 +8,20 @@
  * time is measured and subtracted, so the figures are for hashing / scanning only. Each pass runs --runs times
  * (default 3), interleaved, and the best time counts. Writes bench/results/scan-throughput.json.
  */
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { createBuiltinEngine } from '../lambda/shared/scan/builtin-engine';
 import { scanStream } from '../lambda/shared/scan/scan-stream';
-
-const MiB = 1024 * 1024;
-
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index === -1) return fallback;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} needs a positive integer`);
-  return value;
-}
+import type { Timing } from './support/random-stream';
+import { argument, MiB, randomSource, round } from './support/random-stream';
 
 const totalBytes = argument('bytes', 1024 * MiB);
 const chunkBytes = argument('chunk', 64 * 1024);
 const runs = argument('runs', 3);
-const key = randomBytes(32);
-const iv = randomBytes(16);
-
-interface Timing {
-  generationMs: number;
-}
-
-/** The same fresh random stream on every call; accumulates the time spent generating it. */
-async function* randomStream(timing: Timing): AsyncGenerator<Uint8Array> {
-  const cipher = createCipheriv('aes-256-ctr', key, iv);
-  const zeros = Buffer.alloc(chunkBytes);
-  for (let produced = 0; produced < totalBytes; produced += chunkBytes) {
-    const started = process.hrtime.bigint();
-    const chunk = cipher.update(zeros.subarray(0, Math.min(chunkBytes, totalBytes - produced)));
-    timing.generationMs += Number(process.hrtime.bigint() - started) / 1e6;
-    yield chunk;
-  }
-}
+const source = randomSource(totalBytes, chunkBytes);
+const randomStream = (timing: Timing) => source.stream(timing);
 
 async function timed(run: (timing: Timing) => Promise<string>): Promise<{ ms: number; digest: string }> {
   const timing: Timing = { generationMs: 0 };
@@ -112,10 +88,6 @@ async function main(): Promise<void> {
   mkdirSync(directory, { recursive: true });
   writeFileSync(join(directory, 'scan-throughput.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
 }
 
 main().catch((error: unknown) => {
