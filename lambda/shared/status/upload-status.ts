@@ -71,7 +71,11 @@ export interface StatusStore {
    * With `expectedStatus`, applies only while the record is in one of those statuses and otherwise
    * resolves to the unchanged record (a stale or duplicate step must not move a final status backwards).
    */
-  update(uploadId: string, update: StatusUpdate, expectedStatus?: readonly UploadStatus[]): Promise<StatusRecord>;
+  update(
+    uploadId: string,
+    update: StatusUpdate,
+    expectedStatus?: readonly UploadStatus[],
+  ): Promise<StatusRecord>;
 }
 
 export class StatusConflictError extends Error {

@@ -1,0 +1,57 @@
+import type { RecordedVerdict, StatusRecord, UploadStatus } from '../shared/status/upload-status';
+import type { ApiResponse } from './api-types';
+import { jsonResponse, notFound } from './http-responses';
+import type { IntakeDependencies } from './intake-dependencies';
+
+/** Upload ids are issued by crypto.randomUUID: lower-case UUIDs. Anything else cannot exist. */
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** `200` body of `GET /uploads/{uploadId}`: what the owner may see (no keys of other buckets, no hashes). */
+export interface UploadStatusView {
+  readonly uploadId: string;
+  readonly status: UploadStatus;
+  readonly reason?: string;
+  readonly fileName: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly verdict?: Pick<RecordedVerdict, 'status' | 'engine' | 'signature' | 'scannedAt'>;
+  readonly processedKey?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export function toUploadStatusView(record: StatusRecord): UploadStatusView {
+  const { verdict } = record;
+  return {
+    uploadId: record.uploadId,
+    status: record.status,
+    reason: record.reason,
+    fileName: record.fileName,
+    contentType: record.contentType,
+    size: record.declaredSize,
+    verdict: verdict && {
+      status: verdict.status,
+      engine: verdict.engine,
+      signature: verdict.signature,
+      scannedAt: verdict.scannedAt,
+    },
+    processedKey: record.processedKey,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/**
+ * `GET /uploads/{uploadId}`: the owner's view of one upload. A malformed id, an unknown id and another user's
+ * upload all get the same 404, so nobody can learn which ids exist.
+ */
+export function createGetUploadStatus(
+  deps: IntakeDependencies,
+): (uploadId: string, subject: string) => Promise<ApiResponse> {
+  return async (uploadId, subject) => {
+    if (!UPLOAD_ID.test(uploadId)) return notFound();
+    const record = await deps.statusStore.get(uploadId);
+    if (!record || record.owner !== subject) return notFound();
+    return jsonResponse(200, toUploadStatusView(record));
+  };
+}

@@ -1,0 +1,205 @@
+import { StatusConflictError, StatusNotFoundError } from '../../../../lambda/shared/status/upload-status';
+import type { StatusRecord, StatusStore, StatusUpdate } from '../../../../lambda/shared/status/upload-status';
+
+export const CREATED_AT = '2026-03-04T05:06:07.000Z';
+export const UPDATED_AT = '2026-03-04T06:00:00.000Z';
+
+export function pendingRecord(overrides: Partial<StatusRecord> = {}): StatusRecord {
+  return {
+    uploadId: '0b8e4c5e-2a61-4f3b-9d7e-1c2b3a4d5e6f',
+    owner: 'user-1',
+    status: 'pending',
+    fileName: 'voice memo.webm',
+    contentType: 'audio/webm',
+    declaredSize: 1234,
+    uploadKey: 'uploads/user-1/2026/03/04/0b8e4c5e-2a61-4f3b-9d7e-1c2b3a4d5e6f.webm',
+    createdAt: CREATED_AT,
+    updatedAt: CREATED_AT,
+    ...overrides,
+  };
+}
+
+const verdict = {
+  status: 'CLEAN',
+  engine: 'builtin',
+  sha256: 'a'.repeat(64),
+  size: 1234,
+  scannedAt: '2026-03-04T05:30:00.000Z',
+} as const;
+
+/**
+ * The StatusStore semantics every implementation must have, written once. `makeStore` returns a fresh, empty
+ * store whose clock reads UPDATED_AT.
+ */
+export function describeStatusStoreContract(name: string, makeStore: () => StatusStore): void {
+  describe(`${name}: StatusStore contract`, () => {
+    let store: StatusStore;
+
+    beforeEach(() => {
+      store = makeStore();
+    });
+
+    it('returns a created record as it was given', async () => {
+      // Arrange
+      const record = pendingRecord();
+
+      // Act
+      await store.create(record);
+
+      // Assert
+      await expect(store.get(record.uploadId)).resolves.toEqual(record);
+    });
+
+    it('returns undefined for an unknown id', async () => {
+      // Act / Assert
+      await expect(store.get('no-such-id')).resolves.toBeUndefined();
+    });
+
+    it('refuses to create a record twice and keeps the first', async () => {
+      // Arrange
+      const record = pendingRecord();
+      await store.create(record);
+
+      // Act
+      const second = store.create({ ...record, owner: 'intruder' });
+
+      // Assert
+      await expect(second).rejects.toBeInstanceOf(StatusConflictError);
+      await expect(second).rejects.toMatchObject({ uploadId: record.uploadId });
+      await expect(store.get(record.uploadId)).resolves.toMatchObject({ owner: 'user-1' });
+    });
+
+    it('does not store undefined optional fields', async () => {
+      // Arrange
+      const record = { ...pendingRecord(), reason: undefined, processedKey: undefined };
+
+      // Act
+      await store.create(record);
+
+      // Assert
+      const stored = await store.get(record.uploadId);
+      expect(stored).toEqual(pendingRecord());
+      expect(Object.keys(stored ?? {})).not.toContain('reason');
+    });
+
+    it('applies an update, sets updatedAt and returns the new record', async () => {
+      // Arrange
+      await store.create(pendingRecord());
+      const update: StatusUpdate = { status: 'processed', verdict, processedKey: 'processed/user-1/x.webm' };
+
+      // Act
+      const updated = await store.update(pendingRecord().uploadId, update);
+
+      // Assert
+      const expected = { ...pendingRecord(), ...update, updatedAt: UPDATED_AT };
+      expect(updated).toEqual(expected);
+      await expect(store.get(pendingRecord().uploadId)).resolves.toEqual(expected);
+    });
+
+    it('keeps fields an update leaves undefined', async () => {
+      // Arrange
+      await store.create(pendingRecord({ reason: 'first' }));
+
+      // Act
+      const updated = await store.update(pendingRecord().uploadId, { status: 'scanning', reason: undefined });
+
+      // Assert
+      expect(updated).toMatchObject({ status: 'scanning', reason: 'first' });
+    });
+
+    it('never lets an update change the id, owner or creation time', async () => {
+      // Arrange
+      await store.create(pendingRecord());
+      const smuggled = {
+        status: 'scanning',
+        owner: 'intruder',
+        uploadId: 'other',
+        createdAt: 'x',
+      } as StatusUpdate;
+
+      // Act
+      const updated = await store.update(pendingRecord().uploadId, smuggled);
+
+      // Assert
+      expect(updated).toMatchObject({
+        uploadId: pendingRecord().uploadId,
+        owner: 'user-1',
+        createdAt: CREATED_AT,
+      });
+      await expect(store.get('other')).resolves.toBeUndefined();
+    });
+
+    it('refuses to update a record that does not exist, and creates none', async () => {
+      // Act
+      const update = store.update('no-such-id', { status: 'scanning' });
+
+      // Assert
+      await expect(update).rejects.toBeInstanceOf(StatusNotFoundError);
+      await expect(update).rejects.toMatchObject({ uploadId: 'no-such-id' });
+      await expect(store.get('no-such-id')).resolves.toBeUndefined();
+    });
+
+    it('refuses to update a missing record even with an expected status', async () => {
+      // Act / Assert
+      await expect(store.update('no-such-id', { status: 'scanning' }, ['pending'])).rejects.toBeInstanceOf(
+        StatusNotFoundError,
+      );
+    });
+
+    it('applies an update while the record is in an expected status', async () => {
+      // Arrange
+      await store.create(pendingRecord());
+
+      // Act
+      const updated = await store.update(pendingRecord().uploadId, { status: 'scanning' }, [
+        'pending',
+        'error',
+      ]);
+
+      // Assert
+      expect(updated).toMatchObject({ status: 'scanning', updatedAt: UPDATED_AT });
+    });
+
+    it('resolves to the unchanged record when the status is not expected', async () => {
+      // Arrange
+      const processed = pendingRecord({ status: 'processed', processedKey: 'processed/k' });
+      await store.create(processed);
+
+      // Act
+      const result = await store.update(processed.uploadId, { status: 'scanning', reason: 'late' }, [
+        'pending',
+      ]);
+
+      // Assert
+      expect(result).toEqual(processed);
+      await expect(store.get(processed.uploadId)).resolves.toEqual(processed);
+    });
+
+    it('applies nothing with an empty expected-status list', async () => {
+      // Arrange
+      await store.create(pendingRecord());
+
+      // Act
+      const result = await store.update(pendingRecord().uploadId, { status: 'scanning' }, []);
+
+      // Assert
+      expect(result).toEqual(pendingRecord());
+    });
+
+    it('hands out copies: mutating a returned or given record changes nothing stored', async () => {
+      // Arrange
+      const given = { ...pendingRecord(), verdict: { ...verdict } };
+      await store.create(given);
+
+      // Act
+      (given.verdict as { engine: string }).engine = 'mutated-given';
+      const read = await store.get(given.uploadId);
+      (read?.verdict as { engine: string }).engine = 'mutated-read';
+      const updated = await store.update(given.uploadId, { reason: 'r' });
+      (updated.verdict as { engine: string }).engine = 'mutated-updated';
+
+      // Assert
+      await expect(store.get(given.uploadId)).resolves.toMatchObject({ verdict: { engine: 'builtin' } });
+    });
+  });
+}
