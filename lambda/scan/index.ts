@@ -1,0 +1,41 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+import { createS3Client } from '../shared/aws/s3-client';
+import { createBuiltinEngine } from '../shared/scan/builtin-engine';
+import { createClamdEngine } from '../shared/scan/clamd-engine';
+import { DynamoDbStatusStore } from '../shared/status/dynamodb-status-store';
+import { loadScanConfig } from './scan-config';
+import { createScanHandler } from './scan-handler';
+
+// Cold start: environment read and validated once, clients created once.
+const config = loadScanConfig(process.env);
+const logger = new Logger({ serviceName: 'stowage-scan', persistentKeys: { env: config.envName } });
+const metrics = new Metrics({
+  namespace: 'Stowage',
+  serviceName: 'scan',
+  defaultDimensions: { env: config.envName },
+});
+
+export const handler = createScanHandler({
+  s3: createS3Client(),
+  events: new EventBridgeClient({}),
+  statusStore: new DynamoDbStatusStore({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    tableName: config.statusTable,
+  }),
+  engines: [
+    createBuiltinEngine({ allowedTypes: config.allowedTypes }),
+    ...(config.clamd ? [createClamdEngine({ host: config.clamd.host, port: config.clamd.port })] : []),
+  ],
+  config: {
+    uploadsBucket: config.uploadsBucket,
+    resultsBus: config.resultsBus,
+    guardDutyInconclusive: config.guardDutyInconclusive,
+  },
+  logger,
+  metrics,
+});

@@ -1,0 +1,55 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+import { decodeIntakeMessage } from '../shared/events/intake-message';
+import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
+import { scanObject, type ScanDependencies } from '../shared/pipeline/scan-object';
+
+const OUTCOME_METRICS = {
+  republished: 'ScanRepublished',
+  rejected: 'ScanRejected',
+  gone: 'ScanObjectGone',
+  ignored: 'ScanIgnored',
+} as const;
+
+/**
+ * The scan handler for an SQS batch of intake messages: every record is handled (in parallel) and failures are
+ * reported per record (`batchItemFailures`), so only the failed ones are retried. A record fails when its message
+ * is invalid, a scan could not complete (ERROR verdict), or anything unexpected happened (throttling, KMS
+ * AccessDenied, PutEvents entry failure); it is acknowledged otherwise, including objects already gone or rejected.
+ */
+export function createScanHandler(
+  deps: ScanDependencies & { readonly metrics: HandlerMetrics },
+): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
+  const processor = new BatchProcessor(EventType.SQS);
+  const { metrics } = deps;
+
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    const triggers = decodeIntakeMessage(record.body);
+    for (const trigger of triggers) {
+      try {
+        const outcome = await scanObject(trigger, deps);
+        metrics.addMetric(
+          outcome.kind === 'published' ? `Scan${outcome.status}` : OUTCOME_METRICS[outcome.kind],
+          MetricUnit.Count,
+          1,
+        );
+      } catch (error) {
+        metrics.addMetric('ScanFailures', MetricUnit.Count, 1);
+        throw error;
+      }
+    }
+  };
+
+  return async (event, context) => {
+    try {
+      return await processPartialResponse(event, recordHandler, processor, {
+        ...(context ? { context } : {}),
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}

@@ -1,0 +1,43 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+import { decodeScanResultMessage } from '../events/scan-result-message';
+import type { ScanResultDetail } from '../events/scan-result-event';
+import type { HandlerMetrics } from './batch-metrics';
+
+/**
+ * An SQS batch handler for results-bus events (quarantine, process): each record's body is one EventBridge event
+ * (`Stowage Scan Result`), decoded and passed to `handle`; failures are reported per record. `metricFor` names the
+ * Count metric of each outcome; `failureMetric` counts failed records.
+ */
+export function createResultsBatchHandler<Outcome>(options: {
+  readonly handle: (detail: ScanResultDetail) => Promise<Outcome>;
+  readonly metrics: HandlerMetrics;
+  readonly metricFor: (outcome: Outcome) => string;
+  readonly failureMetric: string;
+}): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
+  const processor = new BatchProcessor(EventType.SQS);
+  const { metrics } = options;
+
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    try {
+      const outcome = await options.handle(decodeScanResultMessage(record.body));
+      metrics.addMetric(options.metricFor(outcome), MetricUnit.Count, 1);
+    } catch (error) {
+      metrics.addMetric(options.failureMetric, MetricUnit.Count, 1);
+      throw error;
+    }
+  };
+
+  return async (event, context) => {
+    try {
+      return await processPartialResponse(event, recordHandler, processor, {
+        ...(context ? { context } : {}),
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}

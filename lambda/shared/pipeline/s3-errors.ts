@@ -1,0 +1,34 @@
+/** Narrowing helpers for S3 service errors (SDK v3 `S3ServiceException` and plain `$metadata` errors). */
+
+interface ServiceErrorShape {
+  readonly name?: unknown;
+  readonly Code?: unknown;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
+function shape(error: unknown): ServiceErrorShape | undefined {
+  return typeof error === 'object' && error !== null ? (error as ServiceErrorShape) : undefined;
+}
+
+function codeOf(error: unknown): string | undefined {
+  const value = shape(error);
+  if (!value) return undefined;
+  if (typeof value.name === 'string' && value.name !== 'Error') return value.name;
+  return typeof value.Code === 'string' ? value.Code : undefined;
+}
+
+/** The object or the version no longer exists (NoSuchKey, NoSuchVersion, HeadObject's bare 404). */
+export function isObjectMissing(error: unknown): boolean {
+  const code = codeOf(error);
+  return (
+    code === 'NoSuchKey' ||
+    code === 'NoSuchVersion' ||
+    code === 'NotFound' ||
+    shape(error)?.$metadata?.httpStatusCode === 404
+  );
+}
+
+/** The server does not implement the request (Ceph RGW: CopyObject of an SSE-KMS source answers 501). */
+export function isNotImplemented(error: unknown): boolean {
+  return codeOf(error) === 'NotImplemented' || shape(error)?.$metadata?.httpStatusCode === 501;
+}

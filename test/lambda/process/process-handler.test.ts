@@ -1,0 +1,247 @@
+import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+
+import { createProcessHandler } from '../../../lambda/process/process-handler';
+import type { ScanResultDetail } from '../../../lambda/shared/events/scan-result-event';
+import type { UploadManifest } from '../../../lambda/shared/pipeline/upload-manifest';
+import { MemoryStatusStore } from '../../../lambda/shared/status/memory-status-store';
+import type { StatusRecord } from '../../../lambda/shared/status/upload-status';
+import { FakeS3, type FakeS3Options } from '../shared/pipeline/fake-s3';
+import {
+  PROCESSED,
+  PROCESSED_KEY,
+  recordingLogger,
+  recordingMetrics,
+  resultDetail,
+  resultsMessageBody,
+  sqsRecord,
+  statusRecord,
+  uploadKey,
+  UPLOADS,
+  verdictFor,
+} from '../shared/pipeline/pipeline-fixtures';
+import { minimalPng, minimalWav } from '../shared/scan/fixtures';
+
+const s3Mock = mockClient(S3Client);
+const NOW = new Date('2025-03-04T06:00:00.000Z');
+
+let store: MemoryStatusStore;
+
+interface Case {
+  readonly extension: string;
+  readonly body: Buffer;
+  readonly storedType: string;
+  readonly record?: Partial<StatusRecord>;
+  readonly detectedType?: string;
+  readonly options?: FakeS3Options;
+}
+
+async function setup(testCase: Case) {
+  const fakeS3 = new FakeS3(s3Mock, testCase.options);
+  const key = uploadKey('u1', testCase.extension);
+  await store.create(statusRecord('u1', { status: 'scanning', uploadKey: key, ...testCase.record }));
+  const source = fakeS3.put(UPLOADS, key, testCase.body, {
+    contentType: testCase.storedType,
+    metadata: { 'upload-id': 'u1' },
+  });
+  const verdict = verdictFor(
+    testCase.body,
+    'CLEAN',
+    testCase.detectedType ? { detectedType: testCase.detectedType } : {},
+  );
+  const detail = resultDetail('u1', key, source.versionId, verdict);
+  const handler = createProcessHandler({
+    s3: new S3Client({ region: 'eu-west-1' }),
+    statusStore: store,
+    config: { uploadsBucket: UPLOADS, processedBucket: PROCESSED, processedKeyId: PROCESSED_KEY },
+    logger: recordingLogger(),
+    metrics: recordingMetrics(),
+    now: () => NOW,
+  });
+  return { fakeS3, key, source, detail, handler };
+}
+
+function batch(...details: ScanResultDetail[]): SQSEvent {
+  return { Records: details.map((detail, index) => sqsRecord(`m${index + 1}`, resultsMessageBody(detail))) };
+}
+
+function manifestOf(fakeS3: FakeS3, processedKey: string): UploadManifest {
+  return JSON.parse(fakeS3.current(PROCESSED, `${processedKey}.manifest.json`)!.body.toString('utf8'));
+}
+
+const PNG_CASE: Case = {
+  extension: 'png',
+  body: minimalPng(),
+  storedType: 'image/png',
+  detectedType: 'image/png',
+};
+const PROCESSED_PNG = 'processed/user-1/2025/03/04/u1.png';
+
+beforeEach(() => {
+  s3Mock.reset();
+  store = new MemoryStatusStore({ now: () => NOW });
+});
+
+describe('process handler', () => {
+  it('copies a clean upload with the detected type, writes the manifest, then deletes the source version', async () => {
+    // Arrange
+    const { fakeS3, key, source, detail, handler } = await setup({
+      ...PNG_CASE,
+      storedType: 'application/octet-stream',
+      record: { contentType: 'application/octet-stream' },
+    });
+    // Act
+    const response = await handler(batch(detail));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    const copy = fakeS3.current(PROCESSED, PROCESSED_PNG)!;
+    expect(copy).toMatchObject({ contentType: 'image/png', sse: 'aws:kms', kmsKeyId: PROCESSED_KEY });
+    expect(copy.body).toEqual(PNG_CASE.body);
+    expect(fakeS3.versions(UPLOADS, key)).toHaveLength(0);
+    expect(await store.get('u1')).toMatchObject({ status: 'processed', processedKey: PROCESSED_PNG });
+    expect(manifestOf(fakeS3, PROCESSED_PNG)).toEqual({
+      manifestVersion: 1,
+      uploadId: 'u1',
+      owner: 'user-1',
+      originalName: 'Holiday photo (1).png',
+      size: PNG_CASE.body.length,
+      sha256: detail.verdict.sha256,
+      declaredType: 'application/octet-stream',
+      detectedType: 'image/png',
+      verdict: detail.verdict,
+      source: { bucket: UPLOADS, key, versionId: source.versionId },
+      processed: { bucket: PROCESSED, key: PROCESSED_PNG, versionId: copy.versionId },
+      uploadedAt: '2025-03-04T05:06:07.000Z',
+      processedAt: NOW.toISOString(),
+      media: { image: { width: 1, height: 1 } },
+    });
+    const manifestPut = s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input;
+    expect(manifestPut).toMatchObject({
+      ContentType: 'application/json',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: PROCESSED_KEY,
+    });
+  });
+
+  it('reads image metadata with a ranged GET, never the whole object', async () => {
+    // Arrange
+    const { fakeS3, detail, handler } = await setup(PNG_CASE);
+    // Act
+    await handler(batch(detail));
+    // Assert
+    expect(fakeS3.reads.fullReads).toBe(0);
+    expect(fakeS3.reads.ranges).toEqual([`bytes=0-${PNG_CASE.body.length - 1}`]);
+    expect(
+      s3Mock
+        .commandCalls(GetObjectCommand)
+        .every((call) => call.args[0].input.VersionId === detail.versionId),
+    ).toBe(true);
+  });
+
+  it('reads WAV duration, sample rate and channels from the RIFF header', async () => {
+    // Arrange
+    const wav = minimalWav(8000);
+    const { fakeS3, detail, handler } = await setup({
+      extension: 'wav',
+      body: wav,
+      storedType: 'audio/wav',
+      detectedType: 'audio/wav',
+      record: { contentType: 'audio/wav', fileName: 'memo.wav' },
+    });
+    // Act
+    await handler(batch(detail));
+    // Assert
+    const manifest = manifestOf(fakeS3, 'processed/user-1/2025/03/04/u1.wav');
+    expect(manifest.media).toEqual({
+      audio: { durationSeconds: 1, sampleRate: 8000, channels: 1, bitsPerSample: 16 },
+    });
+    expect(fakeS3.reads.fullReads).toBe(0);
+    expect(fakeS3.reads.ranges).toEqual(['bytes=0-4095']);
+  });
+
+  it('falls back to the declared type when nothing was detected, with no media metadata', async () => {
+    // Arrange
+    const { fakeS3, detail, handler } = await setup({
+      extension: 'mp3',
+      body: Buffer.from('ID3 not really audio'),
+      storedType: 'audio/mpeg',
+      record: { contentType: 'audio/mpeg' },
+    });
+    // Act
+    await handler(batch(detail));
+    // Assert
+    expect(fakeS3.current(PROCESSED, 'processed/user-1/2025/03/04/u1.mp3')!.contentType).toBe('audio/mpeg');
+    expect(manifestOf(fakeS3, 'processed/user-1/2025/03/04/u1.mp3').media).toEqual({});
+    expect(fakeS3.reads.ranges).toEqual([]);
+  });
+
+  it('a crash between copy and delete loses nothing, and the re-run completes', async () => {
+    // Arrange
+    const { fakeS3, key, detail, handler } = await setup(PNG_CASE);
+    fakeS3.failNextDeleteWith(new Error('Lambda timed out'));
+    const crashed = await handler(batch(detail));
+    expect(crashed.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(fakeS3.current(UPLOADS, key)!.body).toEqual(PNG_CASE.body);
+    expect(fakeS3.current(PROCESSED, PROCESSED_PNG)!.body).toEqual(PNG_CASE.body);
+    // Act
+    const rerun = await handler(batch(detail));
+    // Assert
+    expect(rerun.batchItemFailures).toEqual([]);
+    expect(fakeS3.versions(UPLOADS, key)).toHaveLength(0);
+    expect(fakeS3.current(PROCESSED, PROCESSED_PNG)!.body).toEqual(PNG_CASE.body);
+    expect(manifestOf(fakeS3, PROCESSED_PNG).sha256).toBe(detail.verdict.sha256);
+    expect((await store.get('u1'))!.status).toBe('processed');
+  });
+
+  it('acknowledges a duplicate after the move completed', async () => {
+    // Arrange
+    const { detail, handler } = await setup(PNG_CASE);
+    await handler(batch(detail));
+    const copies = s3Mock.commandCalls(CopyObjectCommand).length;
+    // Act
+    const response = await handler(batch(detail));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3Mock.commandCalls(CopyObjectCommand)).toHaveLength(copies);
+  });
+
+  it('does not delete the source when the copy does not verify', async () => {
+    // Arrange
+    const { fakeS3, key, detail, handler } = await setup({ ...PNG_CASE, options: { corruptCopies: true } });
+    // Act
+    const response = await handler(batch(detail));
+    // Assert
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(fakeS3.current(UPLOADS, key)!.body).toEqual(PNG_CASE.body);
+    expect(fakeS3.versions(PROCESSED, PROCESSED_PNG)).toHaveLength(0);
+    expect((await store.get('u1'))!.status).toBe('scanning');
+  });
+
+  it('uses the streaming copy when the server answers 501, hashing what it uploads', async () => {
+    // Arrange
+    const { fakeS3, key, detail, handler } = await setup({
+      ...PNG_CASE,
+      options: { copyNotImplemented: true },
+    });
+    // Act
+    const response = await handler(batch(detail));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(fakeS3.current(PROCESSED, PROCESSED_PNG)).toMatchObject({
+      contentType: 'image/png',
+      kmsKeyId: PROCESSED_KEY,
+    });
+    expect(fakeS3.current(PROCESSED, PROCESSED_PNG)!.body).toEqual(PNG_CASE.body);
+    expect(fakeS3.versions(UPLOADS, key)).toHaveLength(0);
+  });
+
+  it('fails a misrouted INFECTED result', async () => {
+    // Arrange
+    const { detail, handler } = await setup(PNG_CASE);
+    // Act
+    const response = await handler(batch({ ...detail, verdict: { ...detail.verdict, status: 'INFECTED' } }));
+    // Assert
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+  });
+});

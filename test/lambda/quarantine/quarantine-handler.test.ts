@@ -1,0 +1,219 @@
+import { CopyObjectCommand, DeleteObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+
+import { createQuarantineHandler } from '../../../lambda/quarantine/quarantine-handler';
+import type { ScanResultDetail } from '../../../lambda/shared/events/scan-result-event';
+import { eicarBytes } from '../../../lambda/shared/scan/eicar';
+import { MemoryStatusStore } from '../../../lambda/shared/status/memory-status-store';
+import { FakeS3, type FakeS3Options } from '../shared/pipeline/fake-s3';
+import {
+  QUARANTINE,
+  QUARANTINE_KEY,
+  recordingLogger,
+  recordingMetrics,
+  resultDetail,
+  resultsMessageBody,
+  sqsRecord,
+  statusRecord,
+  uploadKey,
+  UPLOADS,
+  verdictFor,
+} from '../shared/pipeline/pipeline-fixtures';
+
+const s3Mock = mockClient(S3Client);
+const KEY = uploadKey('u1', 'png');
+const QUARANTINE_OBJECT = 'quarantine/u1/Holiday photo (1).png';
+const BODY = eicarBytes();
+
+let store: MemoryStatusStore;
+let metrics: ReturnType<typeof recordingMetrics>;
+
+function setup(options: FakeS3Options = {}) {
+  const fakeS3 = new FakeS3(s3Mock, options);
+  const source = fakeS3.put(UPLOADS, KEY, BODY, {
+    contentType: 'image/png',
+    metadata: { 'upload-id': 'u1' },
+    tags: [{ Key: 'scan-status', Value: 'INFECTED' }],
+  });
+  const detail = resultDetail(
+    'u1',
+    KEY,
+    source.versionId,
+    verdictFor(BODY, 'INFECTED', { signature: 'Eicar-Test-Signature' }),
+  );
+  const handler = createQuarantineHandler({
+    s3: new S3Client({ region: 'eu-west-1' }),
+    statusStore: store,
+    config: { uploadsBucket: UPLOADS, quarantineBucket: QUARANTINE, quarantineKeyId: QUARANTINE_KEY },
+    logger: recordingLogger(),
+    metrics,
+  });
+  return { fakeS3, source, detail, handler };
+}
+
+function batch(...details: ScanResultDetail[]): SQSEvent {
+  return { Records: details.map((detail, index) => sqsRecord(`m${index + 1}`, resultsMessageBody(detail))) };
+}
+
+beforeEach(async () => {
+  s3Mock.reset();
+  store = new MemoryStatusStore();
+  metrics = recordingMetrics();
+  await store.create(statusRecord('u1', { status: 'scanning' }));
+});
+
+describe('quarantine handler', () => {
+  it('copies the exact version server-side under the quarantine key, verified, then deletes the source version', async () => {
+    // Arrange
+    const { fakeS3, detail, handler, source } = setup();
+    // Act
+    const response = await handler(batch(detail));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    const copy = fakeS3.current(QUARANTINE, QUARANTINE_OBJECT)!;
+    expect(copy.body).toEqual(BODY);
+    expect(copy).toMatchObject({ sse: 'aws:kms', kmsKeyId: QUARANTINE_KEY, contentType: 'image/png' });
+    expect(copy.metadata).toEqual({
+      'upload-id': 'u1',
+      'scan-status': 'INFECTED',
+      'scan-engine': 'builtin',
+      'scan-signature': 'Eicar-Test-Signature',
+      sha256: detail.verdict.sha256,
+      'source-bucket': UPLOADS,
+      'source-key': encodeURIComponent(KEY),
+      'source-version-id': source.versionId,
+    });
+    const copyCall = s3Mock.commandCalls(CopyObjectCommand)[0]!.args[0].input;
+    expect(copyCall).toMatchObject({
+      CopySource: `${UPLOADS}/${KEY}?versionId=${source.versionId}`,
+      ChecksumAlgorithm: 'SHA256',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: QUARANTINE_KEY,
+    });
+    expect(s3Mock.commandCalls(DeleteObjectCommand)[0]!.args[0].input).toEqual({
+      Bucket: UPLOADS,
+      Key: KEY,
+      VersionId: source.versionId,
+    });
+    expect(fakeS3.versions(UPLOADS, KEY)).toHaveLength(0);
+    expect(await store.get('u1')).toMatchObject({ status: 'quarantined', quarantineKey: QUARANTINE_OBJECT });
+  });
+
+  it('a crash between copy and delete loses nothing, and the re-run completes the move', async () => {
+    // Arrange
+    const { fakeS3, detail, handler } = setup();
+    fakeS3.failNextDeleteWith(new Error('Lambda timed out'));
+    const crashed = await handler(batch(detail));
+    expect(crashed.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(fakeS3.current(UPLOADS, KEY)!.body).toEqual(BODY);
+    expect(fakeS3.current(QUARANTINE, QUARANTINE_OBJECT)!.body).toEqual(BODY);
+    // Act
+    const rerun = await handler(batch(detail));
+    // Assert
+    expect(rerun.batchItemFailures).toEqual([]);
+    expect(fakeS3.versions(UPLOADS, KEY)).toHaveLength(0);
+    expect(fakeS3.current(QUARANTINE, QUARANTINE_OBJECT)!.body).toEqual(BODY);
+    expect((await store.get('u1'))!.status).toBe('quarantined');
+  });
+
+  it('does not delete the source when the copy does not verify, and removes the bad copy', async () => {
+    // Arrange
+    const { fakeS3, detail, handler } = setup({ corruptCopies: true });
+    // Act
+    const response = await handler(batch(detail));
+    // Assert
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(fakeS3.current(UPLOADS, KEY)!.body).toEqual(BODY);
+    expect(fakeS3.versions(QUARANTINE, QUARANTINE_OBJECT)).toHaveLength(0);
+    expect(s3Mock.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Bucket)).toEqual([
+      QUARANTINE,
+    ]);
+    expect((await store.get('u1'))!.status).toBe('scanning');
+    expect(metrics.names).toEqual(['QuarantineFailures']);
+  });
+
+  it('falls back to a streamed, hashed copy when the server answers 501 NotImplemented', async () => {
+    // Arrange
+    const { fakeS3, detail, handler } = setup({ copyNotImplemented: true });
+    // Act
+    const response = await handler(batch(detail));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    const copy = fakeS3.current(QUARANTINE, QUARANTINE_OBJECT)!;
+    expect(copy.body).toEqual(BODY);
+    expect(copy).toMatchObject({ sse: 'aws:kms', kmsKeyId: QUARANTINE_KEY });
+    expect(copy.metadata['source-version-id']).toBe(detail.versionId);
+    expect(fakeS3.versions(UPLOADS, KEY)).toHaveLength(0);
+  });
+
+  it('streamed copy whose bytes differ from the verdict sha256: no delete', async () => {
+    // Arrange
+    const { fakeS3, detail, handler } = setup({ copyNotImplemented: true });
+    const wrong = { ...detail, verdict: { ...detail.verdict, sha256: 'f'.repeat(64) } };
+    // Act
+    const response = await handler(batch(wrong));
+    // Assert
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(fakeS3.current(UPLOADS, KEY)!.body).toEqual(BODY);
+    expect(fakeS3.versions(QUARANTINE, QUARANTINE_OBJECT)).toHaveLength(0);
+  });
+
+  it('acknowledges a duplicate after the move completed', async () => {
+    // Arrange
+    const { detail, handler } = setup();
+    await handler(batch(detail));
+    // Act
+    const response = await handler(batch(detail));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(metrics.names).toEqual(['Quarantined', 'QuarantineDuplicate']);
+  });
+
+  it('acknowledges a source that vanished before the move, with status error', async () => {
+    // Arrange
+    const { detail, handler } = setup();
+    const gone = { ...detail, versionId: 'v-unknown' };
+    // Act
+    const response = await handler(batch(gone));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await store.get('u1')).toMatchObject({
+      status: 'error',
+      reason: 'the uploaded file is no longer available',
+    });
+  });
+
+  it('propagates an unexpected copy error (KMS AccessDenied)', async () => {
+    // Arrange
+    const { fakeS3, detail, handler } = setup();
+    s3Mock.on(CopyObjectCommand).rejects(
+      new S3ServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'kms',
+      }),
+    );
+    // Act
+    const response = await handler(batch(detail));
+    // Assert
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(fakeS3.current(UPLOADS, KEY)).toBeDefined();
+  });
+
+  it('fails a misrouted CLEAN result and an invalid message', async () => {
+    // Arrange
+    const { detail, handler } = setup();
+    const clean = { ...detail, verdict: { ...detail.verdict, status: 'CLEAN' as const } };
+    const event = batch(clean);
+    event.Records.push(sqsRecord('m2', '{"source":"stowage.intake"}'));
+    // Act
+    const response = await handler(event);
+    // Assert
+    expect(response.batchItemFailures).toHaveLength(2);
+    expect(response.batchItemFailures).toEqual(
+      expect.arrayContaining([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]),
+    );
+  });
+});

@@ -1,0 +1,48 @@
+import { loadScanConfig } from '../../../lambda/scan/scan-config';
+import { HandlerConfigError } from '../../../lambda/shared/pipeline/handler-config';
+
+const BASE = {
+  STOWAGE_UPLOADS_BUCKET: 'uploads',
+  STOWAGE_RESULTS_BUS: 'bus',
+  STOWAGE_STATUS_TABLE: 'table',
+  STOWAGE_ENV: 'dev',
+};
+
+describe('loadScanConfig', () => {
+  it('reads the required variables and defaults the optional ones', () => {
+    // Arrange / Act
+    const config = loadScanConfig(BASE);
+    // Assert
+    expect(config).toMatchObject({
+      uploadsBucket: 'uploads',
+      resultsBus: 'bus',
+      guardDutyInconclusive: 'ERROR',
+    });
+    expect(config.clamd).toBeUndefined();
+    expect(config.allowedTypes).toContain('image/png');
+  });
+
+  it('parses the clamd address, allowed types and GuardDuty policy', () => {
+    // Arrange / Act
+    const config = loadScanConfig({
+      ...BASE,
+      STOWAGE_CLAMD_ADDRESS: 'clamd.internal:3310',
+      STOWAGE_ALLOWED_CONTENT_TYPES: 'audio/wav, image/png',
+      STOWAGE_GUARDDUTY_INCONCLUSIVE_VERDICT: 'SUSPICIOUS',
+    });
+    // Assert
+    expect(config.clamd).toEqual({ host: 'clamd.internal', port: 3310 });
+    expect(config.allowedTypes).toEqual(['audio/wav', 'image/png']);
+    expect(config.guardDutyInconclusive).toBe('SUSPICIOUS');
+  });
+
+  it('names every bad variable', () => {
+    // Arrange / Act / Assert
+    expect(() => loadScanConfig({ ...BASE, STOWAGE_RESULTS_BUS: '', STOWAGE_CLAMD_ADDRESS: 'nope' })).toThrow(
+      HandlerConfigError,
+    );
+    expect(() => loadScanConfig({ ...BASE, STOWAGE_RESULTS_BUS: '', STOWAGE_CLAMD_ADDRESS: 'nope' })).toThrow(
+      /STOWAGE_RESULTS_BUS.*STOWAGE_CLAMD_ADDRESS/,
+    );
+  });
+});
