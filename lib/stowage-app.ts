@@ -2,6 +2,7 @@ import { Tags } from 'aws-cdk-lib';
 import type { Stage } from 'aws-cdk-lib';
 import type { StowageConfig } from './config';
 import { stackName } from './config/naming';
+import { IntakeStack } from './stacks/intake-stack';
 import { KeysStack } from './stacks/keys-stack';
 import { ReplicaStack } from './stacks/replica-stack';
 import { StorageStack } from './stacks/storage-stack';
@@ -10,6 +11,7 @@ import { StorageStack } from './stacks/storage-stack';
 export interface StowageStacks {
   readonly keys: KeysStack;
   readonly storage: StorageStack;
+  readonly intake: IntakeStack;
   /** Only when replication is on. */
   readonly replica?: ReplicaStack;
 }
@@ -44,11 +46,20 @@ export function createStowage(scope: Stage, config: StowageConfig): StowageStack
   // Replication names its destination; the destination must exist first.
   if (replica) storage.addStackDependency(replica, 'replication destinations must exist before the rules');
 
-  for (const stack of [keys, storage, replica]) {
+  const intake = new IntakeStack(scope, stackName(config, 'Intake'), {
+    ...base,
+    keys: keys.keys,
+    uploadsBucket: storage.uploads,
+    processedBucket: storage.processed,
+    quarantineBucket: storage.quarantine,
+    description: `Stowage ${config.envName}: intake API, scan pipeline, queues and results bus`,
+  });
+
+  for (const stack of [keys, storage, intake, replica]) {
     if (!stack) continue;
     Tags.of(stack).add('stowage:app', 'stowage');
     Tags.of(stack).add('stowage:env', config.envName);
     for (const [key, value] of Object.entries(config.tags)) Tags.of(stack).add(key, value);
   }
-  return { keys, storage, replica };
+  return { keys, storage, intake, replica };
 }

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -114,6 +114,69 @@ export const ACKNOWLEDGEMENTS = {
       "CDK's auto-delete-objects provider exists only where the config sets autoDeleteObjects (never prod); it runs once at stack deletion and calls only S3 APIs.",
     where: "Storage and Replica: CDK's auto-delete-objects provider, where autoDeleteObjects=true (dev)",
   },
+  xrayWriteNeedsWildcardResource: {
+    rules: ['AwsSolutions::AwsSolutions-IAM5[Resource::*]'],
+    reason:
+      'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so AWS requires the all-resources wildcard for them. They are the only statement on it; every other statement names its resource.',
+    where: 'Intake: the policy of every handler role (StowageFunction)',
+  },
+  handlerNotInvokedAsynchronously: {
+    rules: [`${NIST}-LambdaDLQ`, `${HIPAA}-LambdaDLQ`, 'Serverless::Serverless-LambdaDLQ'],
+    reason:
+      "A Lambda DLQ only receives failed asynchronous invocations. These handlers are invoked synchronously (HTTP API) or by SQS event source mappings, whose failed messages go to the source queue's own DLQ; StowageFunction sets an on-failure destination whenever a handler is invoked asynchronously.",
+    where: 'Intake: API, scan, quarantine and process handlers (StowageFunction without asyncFailureQueue)',
+  },
+  handlersOutsideVpc: {
+    rules: [`${NIST}-LambdaInsideVPC`, `${HIPAA}-LambdaInsideVPC`, `${GUARD}lambda_inside_vpc_check`],
+    reason:
+      'The handlers call only AWS APIs (S3, DynamoDB, EventBridge, SQS) over TLS with IAM-signed requests and hold no network-reachable data; a VPC would add NAT or endpoint cost without narrowing access, which IAM, key policies and the bucket policies already enforce. A clamd fleet on a private network (intake.clamdAddress) will need the scan handler in that VPC.',
+    where: 'Intake: API, scan, quarantine and process handlers',
+  },
+  pipelineObjectPrefixWildcards: {
+    rules: ['AwsSolutions::AwsSolutions-IAM5[Resource::{bucketArn}/{prefix}*]'],
+    reason:
+      'Upload keys carry a per-upload id (uploads/<userId>/<date>/<uploadId>.<ext>), so a handler can only be scoped to one key prefix of one bucket (uploads/, processed/ or quarantine/ and every key below it), never the whole bucket. Actions are listed one by one.',
+    where: 'Intake: the policies of the API, scan, quarantine and process handler roles',
+  },
+  guardDutyDocumentedWildcards: {
+    rules: [
+      'AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:events:{region}:{account}:rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*]',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::{bucketArn}/{prefix}*]',
+    ],
+    reason:
+      'The GuardDuty Malware Protection role as AWS documents it: GuardDuty names its managed EventBridge rule with a generated suffix (and may only manage rules marked events:ManagedBy GuardDuty), and it scans every new object under the protected prefix (uploads/ only, read-only, tagging disabled).',
+    where: 'Intake: the GuardDuty Malware Protection plan role policy (staging, prod)',
+  },
+  deadLetterQueueIsTerminal: {
+    rules: [`${GUARD}sqs_dlq_check`, 'Serverless::Serverless-SQSRedrivePolicy'],
+    reason:
+      'This queue is the dead-letter queue: messages stay 14 days for investigation and redrive to their source queue; a DLQ of the DLQ would only hide poison messages one level deeper.',
+    where: 'Intake: the DLQ of the intake, quarantine and process queues (EncryptedQueue)',
+  },
+  sqsEventSourceUsesQueueDlq: {
+    rules: ['Serverless::Serverless-LambdaEventSourceMappingDestination'],
+    reason:
+      "Lambda event source mappings support on-failure destinations only for stream and Kafka sources, not SQS. For SQS the source queue's redrive policy is the failure destination: each failed message (partial batch responses) goes to its DLQ after the configured receives.",
+    where: 'Intake: the SQS event sources of the scan, quarantine and process handlers',
+  },
+  crossStackKeyNotRecognised: {
+    rules: [`${GUARD}sqs_queue_encrypted_check`, `${GUARD}cloudwatch_log_group_encrypted_check`],
+    reason:
+      'False positive: the resource is encrypted with a customer-managed key of the Keys stack (KmsMasterKeyId / KmsKeyId are set, and tests assert them), but the Control Tower rule only recognises a literal, Ref or GetAtt, not the cross-stack reference (Fn::GetStackOutput) CDK renders.',
+    where: 'Intake: every queue and DLQ (EncryptedQueue) and every log group (handlers, API access logs)',
+  },
+  logRetentionByConfig: {
+    rules: [`${GUARD}cloudwatch_log_group_retention_period_check`],
+    reason:
+      'Log retention comes from config (logRetentionDays): dev keeps 30 days and staging 90 to limit cost on non-production data; prod keeps 365 days and raises no finding.',
+    where: 'Intake: handler and API access log groups, where logRetentionDays < 365 (dev, staging)',
+  },
+  statusTableCoveredByPitr: {
+    rules: [`${NIST}-DynamoDBInBackupPlan`, `${HIPAA}-DynamoDBInBackupPlan`],
+    reason:
+      'Status records are short-lived workflow state (TTL from config) that can be rebuilt from the buckets and their tags; point-in-time recovery (35 days, on) and deletion protection where removalPolicy is retain cover restore, so an AWS Backup plan would add cost, not recoverability.',
+    where: 'Intake: the status table',
+  },
 } satisfies Record<string, Acknowledgement>;
 
 export type AcknowledgementName = keyof typeof ACKNOWLEDGEMENTS;
@@ -136,6 +199,32 @@ export function acknowledge(
   if (construct.node.tryGetContext(IGNORE_ACKNOWLEDGEMENTS_CONTEXT) === true) return;
   const { rules, reason } = ACKNOWLEDGEMENTS[name];
   Validations.of(construct).acknowledge(...rules.map((rule) => ({ id: fillRuleId(rule, params), reason })));
+}
+
+/**
+ * Like `acknowledge`, for rule ids that embed a token only known once the app is prepared (a reference
+ * to another stack's resource renders as `{"Fn::GetStackOutput":...}` in a finding id). `tokens` are
+ * resolved, in `construct`'s stack, when the tree is validated: after references are resolved and
+ * before the rule packs report.
+ */
+export function acknowledgeResolved(
+  construct: IConstruct,
+  name: AcknowledgementName,
+  tokens: Readonly<Record<string, string>>,
+): void {
+  construct.node.addValidation({
+    validate: () => {
+      const stack = Stack.of(construct);
+      const params = Object.fromEntries(
+        Object.entries(tokens).map(([key, token]) => {
+          const resolved: unknown = stack.resolve(token);
+          return [key, typeof resolved === 'string' ? resolved : JSON.stringify(resolved)];
+        }),
+      );
+      acknowledge(construct, name, params);
+      return [];
+    },
+  });
 }
 
 /** Fills `{placeholders}` in a rule id; a placeholder without a value is a programming error. */

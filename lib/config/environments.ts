@@ -1,3 +1,4 @@
+import { DEFAULT_STATUS_TTL_DAYS } from '../../lambda/shared/status/status-table';
 import type { EnvName, StowageConfig } from './schema';
 
 /** Settings every environment starts from; each environment below overrides what differs. */
@@ -60,6 +61,25 @@ const base: EnvDefinition = {
   logRetentionDays: 30,
   additionalKeyUserArns: [],
   alarms: { actionsEnabled: false, emailSubscriptions: [], httpsSubscriptions: [] },
+  intake: {
+    // Placeholders: point each env at its identity provider (e.g. a Cognito user pool) before deploying.
+    jwt: { issuerUrl: 'https://auth.dev.stowage.example.com', audiences: ['stowage-dev'] },
+    api: { throttlingRateLimit: 50, throttlingBurstLimit: 100 },
+    handlers: {
+      api: { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 20 },
+      // Scanning streams the object: at ~60 MiB/s, 5 minutes bounds one object at about 17 GiB.
+      scan: { memoryMb: 2048, timeoutSeconds: 300, reservedConcurrency: 10, batchSize: 5 },
+      quarantine: { memoryMb: 512, timeoutSeconds: 120, reservedConcurrency: 5, batchSize: 5 },
+      process: { memoryMb: 512, timeoutSeconds: 120, reservedConcurrency: 10, batchSize: 5 },
+    },
+    logLevel: 'INFO',
+    clamdAddress: undefined,
+    guardDuty: { malwareProtection: false, inconclusiveVerdict: 'ERROR' },
+    // The handlers' default record lifetime; no HANDLER_ENV variable passes another value yet.
+    statusRetentionDays: DEFAULT_STATUS_TTL_DAYS,
+    dlqMaxReceiveCount: 5,
+    resultsArchiveRetentionDays: 30,
+  },
   tags: {},
 };
 
@@ -71,6 +91,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
   dev: {
     ...base,
     account: undefined,
+    intake: { ...base.intake, logLevel: 'DEBUG' },
   },
   staging: {
     ...base,
@@ -80,6 +101,11 @@ export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
     autoDeleteObjects: false,
     logRetentionDays: 90,
     alarms: { ...base.alarms, actionsEnabled: true },
+    intake: {
+      ...base.intake,
+      jwt: { issuerUrl: 'https://auth.staging.stowage.example.com', audiences: ['stowage-staging'] },
+      guardDuty: { malwareProtection: true, inconclusiveVerdict: 'ERROR' },
+    },
   },
   prod: {
     ...base,
@@ -101,6 +127,13 @@ export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
     autoDeleteObjects: false,
     logRetentionDays: 365,
     alarms: { ...base.alarms, actionsEnabled: true },
+    intake: {
+      ...base.intake,
+      jwt: { issuerUrl: 'https://auth.stowage.example.com', audiences: ['stowage'] },
+      api: { throttlingRateLimit: 200, throttlingBurstLimit: 400 },
+      guardDuty: { malwareProtection: true, inconclusiveVerdict: 'SUSPICIOUS' },
+      resultsArchiveRetentionDays: 90,
+    },
   },
 };
 

@@ -26,8 +26,43 @@ export function bucketArnPattern(config: Pick<StowageConfig, 'envName'>): string
   return `arn:aws:s3:::stowage-${config.envName}-*`;
 }
 
-/** The data-key purposes in the primary region. */
-export type KeyPurpose = 'uploads' | 'processed' | 'quarantine' | 'backups';
+/**
+ * ARN patterns of this env's EventBridge resources in the primary region: rules on the default bus
+ * (generated names start with the stack name), rules on Stowage buses, the buses and their archives.
+ */
+export function eventsArnPatterns(config: Pick<StowageConfig, 'envName' | 'account' | 'region'>): string[] {
+  const prefix = `arn:aws:events:${config.region}:${config.account}`;
+  return [
+    `${prefix}:rule/Stowage-${config.envName}-*`,
+    `${prefix}:rule/stowage-${config.envName}-*/*`,
+    `${prefix}:event-bus/stowage-${config.envName}-*`,
+    `${prefix}:archive/stowage-${config.envName}-*`,
+  ];
+}
+
+/** ARN pattern of this env's SQS queues (generated names start with the stack name). */
+export function queueArnPattern(config: Pick<StowageConfig, 'envName' | 'account' | 'region'>): string {
+  return `arn:aws:sqs:${config.region}:${config.account}:Stowage-${config.envName}-*`;
+}
+
+/** ARN pattern of this env's log groups (generated names start with the stack name). */
+export function logGroupArnPattern(config: Pick<StowageConfig, 'envName' | 'account' | 'region'>): string {
+  return `arn:aws:logs:${config.region}:${config.account}:log-group:Stowage-${config.envName}-*`;
+}
+
+/** `stowage-<env>-results`: the bus scan verdicts are published on, for the pipeline and other teams. */
+export function resultsBusName(config: Pick<StowageConfig, 'envName'>): string {
+  return `stowage-${config.envName}-results`;
+}
+
+/** The purposes of the keys that encrypt bucket data (S3 may use them). */
+export type BucketKeyPurpose = 'uploads' | 'processed' | 'quarantine' | 'backups';
+
+/**
+ * The key purposes in the primary region: bucket data, plus `messaging` (queues and event buses),
+ * `status` (the status table) and `logs` (the handlers' and the API's log groups).
+ */
+export type KeyPurpose = BucketKeyPurpose | 'messaging' | 'status' | 'logs';
 
 /** `alias/stowage/<env>/<purpose>`. */
 export function keyAliasName(

@@ -28,6 +28,45 @@ const contentType = z
 /** Storage classes a lifecycle rule may archive into. */
 export const ARCHIVE_STORAGE_CLASSES = ['GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'] as const;
 
+/** Log levels of the handlers' structured (Powertools) logs. */
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+/**
+ * Throughput the scan handler sustains streaming an object from S3 through the engines (S3 GetObject in
+ * Lambda is the bound: ~60 MiB/s; the engines alone run at over 1 GiB/s, see BENCHMARKS.md). With it, the
+ * scan timeout bounds the largest object one invocation can scan: 5 minutes is about 17 GiB.
+ */
+export const SCAN_THROUGHPUT_BYTES_PER_SECOND = 60 * 1024 * 1024;
+/** Share of the scan timeout the streaming itself may use; the rest is tagging, status and publishing. */
+export const SCAN_TIME_BUDGET = 0.8;
+
+/** Size, time and concurrency of one handler. */
+export const handlerSettingsSchema = z.object({
+  /** Memory in MB (Lambda allots CPU in proportion). */
+  memoryMb: z.number().int().min(128, 'must be at least 128 MB').max(10240, 'must be at most 10240 MB'),
+  /** Timeout in seconds. */
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1, 'must be at least 1 second')
+    .max(900, 'must be at most 900 seconds'),
+  /** Reserved concurrency: a cap that also protects the account's pool. */
+  reservedConcurrency: z.number().int().min(1, 'must be at least 1'),
+});
+
+/** Settings of a handler fed by an SQS queue. */
+export const queueHandlerSettingsSchema = handlerSettingsSchema.extend({
+  /** Messages per invocation (partial batch responses report each failed one). */
+  batchSize: z.number().int().min(1, 'must be at least 1').max(10, 'must be at most 10'),
+  /** Reserved concurrency; also the event source's maximum concurrency, which SQS needs to be at least 2. */
+  reservedConcurrency: z.number().int().min(2, 'must be at least 2 (SQS event sources scale from 2)'),
+});
+
+const hostPort = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?:[1-9]\d{0,4}$/i, 'must be host:port such as clamd.internal:3310')
+  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
+
 export const bucketLifecycleSchema = z.object({
   /** Days after which current objects move to the archive tier, if set. */
   archiveAfterDays: days.optional(),
@@ -105,6 +144,46 @@ export const configSchema = z
       /** HTTPS endpoints subscribed to the operations topic. */
       httpsSubscriptions: z.array(z.url({ protocol: /^https$/, error: 'must be an https:// URL' })),
     }),
+    intake: z.object({
+      jwt: z.object({
+        /** Issuer (`iss`) of the JWTs the HTTP API accepts, e.g. a Cognito user pool URL. https in prod. */
+        issuerUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }),
+        /** Accepted audiences (`aud` or, for Cognito access tokens, `client_id`). */
+        audiences: z.array(z.string().min(1, 'must not be empty')).min(1, 'needs at least one audience'),
+      }),
+      api: z.object({
+        /** Steady-state requests per second across the HTTP API's routes. */
+        throttlingRateLimit: z.number().positive('must be above 0'),
+        /** Burst of requests the HTTP API absorbs above the rate. */
+        throttlingBurstLimit: z.number().int().positive('must be at least 1'),
+      }),
+      handlers: z.object({
+        /** The presign/status HTTP API handler. */
+        api: handlerSettingsSchema,
+        /** The scan handler: its timeout bounds the largest object it can scan (see SCAN_THROUGHPUT_BYTES_PER_SECOND). */
+        scan: queueHandlerSettingsSchema,
+        /** The quarantine handler (INFECTED, SUSPICIOUS). */
+        quarantine: queueHandlerSettingsSchema,
+        /** The process handler (CLEAN). */
+        process: queueHandlerSettingsSchema,
+      }),
+      /** Log level of every handler (Powertools). */
+      logLevel: z.enum(LOG_LEVELS),
+      /** `host:port` of a clamd (fleet) the scan handler streams to. Unset: the ClamAV engine is off. */
+      clamdAddress: hostPort.optional(),
+      guardDuty: z.object({
+        /** Protect the uploads bucket with a GuardDuty Malware Protection plan and consume its results. */
+        malwareProtection: z.boolean(),
+        /** What an inconclusive GuardDuty result (UNSUPPORTED, FAILED, ACCESS_DENIED) becomes. */
+        inconclusiveVerdict: z.enum(['ERROR', 'SUSPICIOUS']),
+      }),
+      /** Days a status record lives after its last update (DynamoDB TTL). */
+      statusRetentionDays: days,
+      /** Deliveries of a message before its queue moves it to the DLQ. */
+      dlqMaxReceiveCount: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
+      /** Days the results bus archive keeps events (replays for new subscribers and recovery). */
+      resultsArchiveRetentionDays: days,
+    }),
     /** Extra tags on every resource. `stowage:env` and `stowage:app` are always set. */
     tags: z.record(z.string(), z.string()),
   })
@@ -129,6 +208,13 @@ export const configSchema = z
       }
       if (c.removalPolicy !== 'retain') {
         ctx.addIssue({ code: 'custom', path: ['removalPolicy'], message: "must be 'retain' in prod" });
+      }
+      if (!c.intake.jwt.issuerUrl.startsWith('https://')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['intake', 'jwt', 'issuerUrl'],
+          message: 'must be an https:// URL in prod',
+        });
       }
       c.cors.allowedOrigins.forEach((o, i) => {
         if (o === '*' || !o.startsWith('https://')) {
@@ -175,6 +261,18 @@ export const configSchema = z
           message: `must be after archiveAfterDays (${rule.archiveAfterDays})`,
         });
       }
+    }
+    const scan = c.intake.handlers.scan;
+    const scanSeconds = (scan.batchSize * c.uploads.maxSizeBytes) / SCAN_THROUGHPUT_BYTES_PER_SECOND;
+    if (scanSeconds > scan.timeoutSeconds * SCAN_TIME_BUDGET) {
+      const needed = Math.ceil(scanSeconds / SCAN_TIME_BUDGET);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['intake', 'handlers', 'scan', 'timeoutSeconds'],
+        message:
+          `too short to scan a batch of ${scan.batchSize} uploads of uploads.maxSizeBytes at ~60 MiB/s: ` +
+          `needs at least ${needed} seconds (or a smaller batchSize or maxSizeBytes)`,
+      });
     }
     const lockDays = c.lifecycle.backups.objectLockRetentionDays;
     if (lockDays !== undefined && c.autoDeleteObjects) {

@@ -36,6 +36,28 @@ export const KEY_USER_ACTIONS = [
   'kms:CreateGrant',
 ];
 
+/** Service-principal actions for SSE-KMS on queues, buses and topics: encrypt and decrypt messages. */
+export const SERVICE_USER_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
+
+/** An AWS service that may use the key on behalf of this account's resources. */
+export interface DataKeyServiceUse {
+  /** Service principal, e.g. `events.amazonaws.com`. */
+  readonly service: string;
+  /**
+   * ARN patterns (`ArnLike` on aws:SourceArn) of the resources the service acts for, e.g. the rules and
+   * buses of one environment. aws:SourceAccount is always this stack's account.
+   */
+  readonly sourceArnPatterns: readonly string[];
+  /** What the service may do with the key. @default SERVICE_USER_ACTIONS (GenerateDataKey, Decrypt) */
+  readonly actions?: readonly string[];
+  /**
+   * Condition key the patterns are matched against, for services that name their resource in the
+   * encryption context instead (CloudWatch Logs: `kms:EncryptionContext:aws:logs:arn`).
+   * @default 'aws:SourceArn', together with aws:SourceAccount
+   */
+  readonly sourceArnConditionKey?: string;
+}
+
 export interface DataKeyProps {
   /** Alias name, e.g. `alias/stowage/prod/uploads`. */
   readonly aliasName: string;
@@ -46,16 +68,33 @@ export interface DataKeyProps {
    * starts with `Stowage-prod-`. IAM must allow them too: the key policy alone grants nothing.
    */
   readonly userPrincipalArnPatterns: readonly string[];
-  /** ARN pattern (`ArnLike` on aws:SourceArn) of the S3 buckets whose service principal may use the key. */
-  readonly s3SourceArnPattern: string;
+  /**
+   * ARN pattern (`ArnLike` on aws:SourceArn) of the S3 buckets whose service principal may use the key.
+   * @default S3 may not use the key (e.g. a messaging key)
+   */
+  readonly s3SourceArnPattern?: string;
+  /**
+   * Other AWS services that may use the key, each only for its own resources of this account
+   * (aws:SourceAccount and aws:SourceArn). One statement each, with Sid `<Service>UsesKey`.
+   * @default none
+   */
+  readonly servicePrincipals?: readonly DataKeyServiceUse[];
+  /**
+   * Services (e.g. `dynamodb.eu-west-1.amazonaws.com`) through which any principal of this account that
+   * IAM allows may create grants and describe the key (`kms:ViaService`, `kms:CallerAccount`): what
+   * DynamoDB needs to create and run a table encrypted with the key.
+   * @default none
+   */
+  readonly grantsViaServices?: readonly string[];
   /** What happens to the key when its stack is deleted. */
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
  * A customer-managed symmetric KMS key for one kind of data: rotation on, an alias, and a key policy
- * that lets the account administer it but lets only this app's principals and the S3 service of this
- * account's Stowage buckets use it. No statement grants `kms:*`.
+ * that lets the account administer it but lets only this app's principals and the AWS services named
+ * in its props (S3 for this account's Stowage buckets, EventBridge and SQS for its rules, buses and
+ * queues), each for this account's resources only, use it. No statement grants `kms:*`.
  */
 export class DataKey extends Construct {
   /** The key. */
@@ -67,6 +106,16 @@ export class DataKey extends Construct {
     super(scope, id);
     if (props.userPrincipalArnPatterns.length === 0) {
       throw new Error(`DataKey ${id}: userPrincipalArnPatterns must name at least one principal pattern`);
+    }
+    for (const use of props.servicePrincipals ?? []) {
+      if (!/^[a-z0-9.-]+\.amazonaws\.com$/.test(use.service)) {
+        throw new Error(
+          `DataKey ${id}: '${use.service}' is not a service principal such as sqs.amazonaws.com`,
+        );
+      }
+      if (use.sourceArnPatterns.length === 0) {
+        throw new Error(`DataKey ${id}: ${use.service} needs at least one sourceArnPatterns entry`);
+      }
     }
     const { account } = Stack.of(this);
     const accountRoot = new iam.AccountRootPrincipal();
@@ -98,18 +147,53 @@ export class DataKey extends Construct {
           resources: ['*'],
           conditions: { ArnLike: { 'aws:PrincipalArn': [...props.userPrincipalArnPatterns] } },
         }),
+      ],
+    });
+    if (props.s3SourceArnPattern !== undefined) {
+      policy.addStatements(
         new iam.PolicyStatement({
           sid: 'S3ServiceUsesKeyForStowageBuckets',
           principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          actions: SERVICE_USER_ACTIONS,
           resources: ['*'],
           conditions: {
             StringEquals: { 'aws:SourceAccount': account },
             ArnLike: { 'aws:SourceArn': props.s3SourceArnPattern },
           },
         }),
-      ],
-    });
+      );
+    }
+    for (const use of props.servicePrincipals ?? []) {
+      policy.addStatements(
+        new iam.PolicyStatement({
+          sid: `${serviceSidPrefix(use.service)}UsesKey`,
+          principals: [new iam.ServicePrincipal(use.service)],
+          actions: [...(use.actions ?? SERVICE_USER_ACTIONS)],
+          resources: ['*'],
+          conditions:
+            use.sourceArnConditionKey === undefined
+              ? {
+                  StringEquals: { 'aws:SourceAccount': account },
+                  ArnLike: { 'aws:SourceArn': [...use.sourceArnPatterns] },
+                }
+              : { ArnLike: { [use.sourceArnConditionKey]: [...use.sourceArnPatterns] } },
+        }),
+      );
+    }
+    if (props.grantsViaServices !== undefined && props.grantsViaServices.length > 0) {
+      policy.addStatements(
+        new iam.PolicyStatement({
+          sid: 'CreateGrantsViaAwsServices',
+          principals: [accountRoot],
+          actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:ViaService': [...props.grantsViaServices], 'kms:CallerAccount': account },
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          },
+        }),
+      );
+    }
 
     this.key = new kms.Key(this, 'Key', {
       description: props.description,
@@ -121,4 +205,13 @@ export class DataKey extends Construct {
     });
     this.alias = this.key.addAlias(props.aliasName);
   }
+}
+
+/** `events.amazonaws.com` → `Events`, `malware-protection-plan.guardduty.amazonaws.com` → `MalwareProtectionPlanGuardduty`. */
+function serviceSidPrefix(service: string): string {
+  return service
+    .replace(/\.amazonaws\.com$/, '')
+    .split(/[.-]/)
+    .map((part) => `${part[0].toUpperCase()}${part.slice(1)}`)
+    .join('');
 }

@@ -1,8 +1,17 @@
 import { Stack } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import type { StowageConfig } from '../config';
 import type { KeyPurpose } from '../config/naming';
-import { appRoleArnPattern, bucketArnPattern, keyAliasName } from '../config/naming';
+import {
+  appRoleArnPattern,
+  bucketArnPattern,
+  eventsArnPatterns,
+  keyAliasName,
+  logGroupArnPattern,
+  queueArnPattern,
+} from '../config/naming';
+import type { DataKeyProps } from '../constructs/data-key';
 import { DataKey } from '../constructs/data-key';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
@@ -12,14 +21,70 @@ const PURPOSES: Record<KeyPurpose, string> = {
   processed: 'Clean, processed files and their manifests',
   quarantine: 'Quarantined (infected or suspicious) files',
   backups: 'Database and server backups and verification reports',
+  messaging: 'Intake queues, their DLQs and the results event bus',
+  status: 'Upload status records',
+  logs: 'Handler and API access log groups',
 };
 
+/** Actions CloudWatch Logs needs on a log group's key (explicit: no `kms:*`-style wildcards). */
+const LOGS_SERVICE_ACTIONS = [
+  'kms:Encrypt',
+  'kms:Decrypt',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:DescribeKey',
+];
+
+/** Which AWS services may use each key, and only for this env's resources. */
+function serviceAccess(config: StowageConfig, purpose: KeyPurpose): Partial<DataKeyProps> {
+  switch (purpose) {
+    case 'messaging':
+      // EventBridge encrypts the bus and delivers to (and dead-letters into) encrypted queues; SQS uses
+      // the key for its own queue operations.
+      return {
+        servicePrincipals: [
+          {
+            service: 'events.amazonaws.com',
+            sourceArnPatterns: eventsArnPatterns(config),
+            // The bus and its archive: DescribeKey to validate the key, ReEncrypt for archived events.
+            actions: [
+              'kms:GenerateDataKey',
+              'kms:Decrypt',
+              'kms:DescribeKey',
+              'kms:ReEncryptFrom',
+              'kms:ReEncryptTo',
+            ],
+          },
+          { service: 'sqs.amazonaws.com', sourceArnPatterns: [queueArnPattern(config)] },
+        ],
+      };
+    case 'status':
+      return { grantsViaServices: [`dynamodb.${config.region}.amazonaws.com`] };
+    case 'logs':
+      return {
+        servicePrincipals: [
+          {
+            service: `logs.${config.region}.amazonaws.com`,
+            sourceArnPatterns: [logGroupArnPattern(config)],
+            sourceArnConditionKey: 'kms:EncryptionContext:aws:logs:arn',
+            actions: LOGS_SERVICE_ACTIONS,
+          },
+        ],
+      };
+    default:
+      return { s3SourceArnPattern: bucketArnPattern(config) };
+  }
+}
+
 /**
- * Customer-managed KMS keys, one per kind of data, so that access to each can be granted, audited
- * and revoked on its own (quarantine readers never decrypt backups).
+ * Customer-managed KMS keys, one per kind of data (bucket data, messages in queues and on the results
+ * bus, status records, logs), so that access to each can be granted, audited and revoked on its own
+ * (quarantine readers never decrypt backups).
  */
 export class KeysStack extends Stack {
-  /** The data keys by purpose. */
+  /** The keys by purpose. */
   readonly keys: Readonly<Record<KeyPurpose, kms.IKey>>;
 
   constructor(scope: Construct, id: string, props: StowageStackProps) {
@@ -32,8 +97,8 @@ export class KeysStack extends Stack {
         aliasName: keyAliasName(config, purpose),
         description: `Stowage ${config.envName}: ${what}`,
         userPrincipalArnPatterns: [appRoleArnPattern(config), ...config.additionalKeyUserArns],
-        s3SourceArnPattern: bucketArnPattern(config),
         removalPolicy: removalPolicyOf(config),
+        ...serviceAccess(config, purpose),
       }).key;
     }
     this.keys = keys;

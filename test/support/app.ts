@@ -10,6 +10,9 @@ import { loadConfig } from '../../lib/config';
 import type { StowageStacks } from '../../lib/stowage-app';
 import { createStowage } from '../../lib/stowage-app';
 
+/** Context key naming the stacks whose assets are bundled; `[]` skips all bundling (cxapi.BUNDLING_STACKS). */
+export const BUNDLING_STACKS_CONTEXT = 'aws:cdk:bundling-stacks';
+
 export interface TestApp {
   readonly app: App;
   readonly config: StowageConfig;
@@ -24,10 +27,13 @@ export function buildEnv(
     overrides?: DeepPartial<StowageConfig>;
     rulePacks?: boolean;
     context?: Record<string, unknown>;
+    /** Bundle the handlers with esbuild, as `cdk synth` does. Default false: no stack is bundled (fast). */
+    bundle?: boolean;
   } = {},
 ): TestApp {
   const outdir = mkdtempSync(join(tmpdir(), `stowage-${envName}-`));
-  const app = new App({ outdir, context: { ...cdkJsonContext(), ...options.context } });
+  const bundling = options.bundle ? {} : { [BUNDLING_STACKS_CONTEXT]: [] };
+  const app = new App({ outdir, context: { ...cdkJsonContext(), ...bundling, ...options.context } });
   const config = loadConfig(envName, { environment: {}, overrides: options.overrides });
   if (options.rulePacks) enforceRulePacks(app);
   const stacks = createStowage(app, config);
@@ -37,12 +43,12 @@ export function buildEnv(
 const templates = new Map<string, Template>();
 
 /** Template of one stack of an env with its default config (cached: templates are immutable). */
-export function templateOf(envName: EnvName, part: 'keys' | 'storage' | 'replica'): Template {
+export function templateOf(envName: EnvName, part: 'keys' | 'storage' | 'intake' | 'replica'): Template {
   const cacheKey = `${envName}/${part}`;
   let template = templates.get(cacheKey);
   if (!template) {
     const { stacks } = buildEnv(envName);
-    for (const p of ['keys', 'storage', 'replica'] as const) {
+    for (const p of ['keys', 'storage', 'intake', 'replica'] as const) {
       const stack = stacks[p];
       if (stack) templates.set(`${envName}/${p}`, Template.fromStack(stack));
     }

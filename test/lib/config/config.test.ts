@@ -50,6 +50,37 @@ describe('environment configs', () => {
     expect(prod.alarms.actionsEnabled).toBe(true);
   });
 
+  it('sizes the intake handlers: a 2 GiB / 5-minute scan handler, small others, DLQ after 5 receives', () => {
+    const { intake } = loadConfig('dev', { environment: {} });
+    expect(intake.handlers.scan).toMatchObject({ memoryMb: 2048, timeoutSeconds: 300 });
+    for (const name of ['api', 'quarantine', 'process'] as const) {
+      expect(intake.handlers[name].memoryMb).toBeGreaterThanOrEqual(256);
+      expect(intake.handlers[name].memoryMb).toBeLessThanOrEqual(512);
+    }
+    expect(intake.dlqMaxReceiveCount).toBe(5);
+    expect(intake.clamdAddress).toBeUndefined();
+  });
+
+  it('protects uploads with GuardDuty in staging and prod, and prod only trusts an https issuer', () => {
+    const dev = loadConfig('dev', { environment: {} });
+    const staging = loadConfig('staging', { environment: {} });
+    const prod = loadConfig('prod', { environment: {} });
+    expect(dev.intake.guardDuty.malwareProtection).toBe(false);
+    expect(staging.intake.guardDuty.malwareProtection).toBe(true);
+    expect(prod.intake.guardDuty).toEqual({ malwareProtection: true, inconclusiveVerdict: 'SUSPICIOUS' });
+    expect(prod.intake.jwt.issuerUrl).toMatch(/^https:\/\//);
+  });
+
+  it('accepts a clamd host:port and an http issuer outside prod', () => {
+    const config = loadConfig('dev', {
+      environment: {},
+      overrides: {
+        intake: { clamdAddress: 'clamd.internal:3310', jwt: { issuerUrl: 'http://localhost:9000' } },
+      },
+    });
+    expect(config.intake.clamdAddress).toBe('clamd.internal:3310');
+  });
+
   it('takes account and region from CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION when the env leaves them open', () => {
     const config = loadConfig('staging', {
       environment: { CDK_DEFAULT_ACCOUNT: '210987654321', CDK_DEFAULT_REGION: 'us-west-2' },
@@ -212,6 +243,84 @@ describe('config validation', () => {
       'prod',
       { lifecycle: { backups: { objectLockRetentionDays: 100 } } },
       'lifecycle.backups.objectLockRetentionDays: must not exceed backups.expirationDays (90)',
+    ],
+    [
+      'http JWT issuer in prod',
+      'prod',
+      { intake: { jwt: { issuerUrl: 'http://auth.stowage.example.com' } } },
+      'intake.jwt.issuerUrl: must be an https:// URL in prod (got "http://auth.stowage.example.com")',
+    ],
+    [
+      'JWT issuer that is not a URL',
+      'dev',
+      { intake: { jwt: { issuerUrl: 'auth' } } },
+      'intake.jwt.issuerUrl: must be an http(s):// URL (got "auth")',
+    ],
+    [
+      'no JWT audience',
+      'dev',
+      { intake: { jwt: { audiences: [] } } },
+      'intake.jwt.audiences: needs at least one audience',
+    ],
+    [
+      'clamd address without a port',
+      'dev',
+      { intake: { clamdAddress: 'clamd.internal' } },
+      'intake.clamdAddress: must be host:port such as clamd.internal:3310 (got "clamd.internal")',
+    ],
+    [
+      'clamd port out of range',
+      'dev',
+      { intake: { clamdAddress: 'clamd:70000' } },
+      'intake.clamdAddress: port must be at most 65535',
+    ],
+    [
+      'unknown inconclusive policy',
+      'dev',
+      { intake: { guardDuty: { inconclusiveVerdict: 'CLEAN' as 'ERROR' } } },
+      'intake.guardDuty.inconclusiveVerdict: Invalid option',
+    ],
+    [
+      'handler timeout beyond the Lambda maximum',
+      'dev',
+      { intake: { handlers: { process: { timeoutSeconds: 1000 } } } },
+      'intake.handlers.process.timeoutSeconds: must be at most 900 seconds (got 1000)',
+    ],
+    [
+      'handler memory below the Lambda minimum',
+      'dev',
+      { intake: { handlers: { api: { memoryMb: 64 } } } },
+      'intake.handlers.api.memoryMb: must be at least 128 MB (got 64)',
+    ],
+    [
+      'queue handler concurrency below the SQS event source minimum',
+      'dev',
+      { intake: { handlers: { quarantine: { reservedConcurrency: 1 } } } },
+      'intake.handlers.quarantine.reservedConcurrency: must be at least 2 (SQS event sources scale from 2)',
+    ],
+    [
+      'batch size SQS does not allow with partial batch responses',
+      'dev',
+      { intake: { handlers: { scan: { batchSize: 11 } } } },
+      'intake.handlers.scan.batchSize: must be at most 10 (got 11)',
+    ],
+    [
+      'scan timeout too short for the upload cap',
+      'dev',
+      { uploads: { maxSizeBytes: 5 * 1024 ** 3 }, intake: { handlers: { scan: { timeoutSeconds: 60 } } } },
+      'intake.handlers.scan.timeoutSeconds: too short to scan a batch of 5 uploads of uploads.maxSizeBytes at ~60 MiB/s: needs at least 534 seconds',
+    ],
+    [
+      'DLQ that never receives',
+      'dev',
+      { intake: { dlqMaxReceiveCount: 0 } },
+      'intake.dlqMaxReceiveCount: must be at least 1 (got 0)',
+    ],
+    [
+      'zero status retention',
+      'dev',
+      { intake: { statusRetentionDays: 0 } },
+      'intake.statusRetentionDays: must be at least 1 day (got 0)',
     ],
   ])('rejects %s', (_what, env, overrides, expected) => {
     // Act

@@ -2,7 +2,18 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { KEY_ADMIN_ACTIONS } from '../../../lib/constructs/data-key';
 import { ALL_ENVS, templateOf } from '../../support/app';
 
-const PURPOSES = ['uploads', 'processed', 'quarantine', 'backups'];
+const PURPOSES = ['uploads', 'processed', 'quarantine', 'backups', 'messaging', 'status', 'logs'];
+const BUCKET_PURPOSES = ['uploads', 'processed', 'quarantine', 'backups'];
+
+/** The key policy statements of the key behind `alias/stowage/<env>/<purpose>`. */
+function keyStatements(template: ReturnType<typeof templateOf>, env: string, purpose: string) {
+  const resources = template.toJSON().Resources as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const alias = Object.values(resources).find(
+    (r) => r.Type === 'AWS::KMS::Alias' && r.Properties.AliasName === `alias/stowage/${env}/${purpose}`,
+  );
+  const keyId = alias.Properties.TargetKeyId['Fn::GetAtt'][0] as string;
+  return resources[keyId].Properties.KeyPolicy.Statement as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
 
 describe.each(ALL_ENVS)('Keys stack (%s)', (env) => {
   const template = () => templateOf(env, 'keys');
@@ -60,23 +71,88 @@ describe.each(ALL_ENVS)('Keys stack (%s)', (env) => {
     });
   });
 
-  it("lets the S3 service use the keys only for this account's Stowage buckets", () => {
-    template().allResourcesProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Sid: 'S3ServiceUsesKeyForStowageBuckets',
-            Effect: 'Allow',
-            Principal: { Service: 's3.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            Condition: {
-              StringEquals: { 'aws:SourceAccount': '123456789012' },
-              ArnLike: { 'aws:SourceArn': `arn:aws:s3:::stowage-${env}-*` },
-            },
-          }),
-        ]),
-      },
-    });
+  it("lets the S3 service use the bucket keys only for this account's Stowage buckets", () => {
+    for (const purpose of BUCKET_PURPOSES) {
+      expect(keyStatements(template(), env, purpose)).toContainEqual(
+        expect.objectContaining({
+          Sid: 'S3ServiceUsesKeyForStowageBuckets',
+          Effect: 'Allow',
+          Principal: { Service: 's3.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': '123456789012' },
+            ArnLike: { 'aws:SourceArn': `arn:aws:s3:::stowage-${env}-*` },
+          },
+        }),
+      );
+    }
+  });
+
+  it("lets EventBridge and SQS use the messaging key only for this env's rules, buses and queues", () => {
+    const statements = keyStatements(template(), env, 'messaging');
+    const prefix = 'arn:aws:events:eu-west-1:123456789012';
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Sid: 'EventsUsesKey',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: [
+          'kms:Decrypt',
+          'kms:DescribeKey',
+          'kms:GenerateDataKey',
+          'kms:ReEncryptFrom',
+          'kms:ReEncryptTo',
+        ],
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+          ArnLike: {
+            'aws:SourceArn': [
+              `${prefix}:rule/Stowage-${env}-*`,
+              `${prefix}:rule/stowage-${env}-*/*`,
+              `${prefix}:event-bus/stowage-${env}-*`,
+              `${prefix}:archive/stowage-${env}-*`,
+            ],
+          },
+        },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Sid: 'SqsUsesKey',
+        Principal: { Service: 'sqs.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+          ArnLike: { 'aws:SourceArn': [`arn:aws:sqs:eu-west-1:123456789012:Stowage-${env}-*`] },
+        },
+      }),
+    );
+    expect(JSON.stringify(statements)).not.toContain('s3.amazonaws.com');
+  });
+
+  it("lets CloudWatch Logs use the logs key only for this env's log groups, and DynamoDB create grants on the status key", () => {
+    expect(keyStatements(template(), env, 'logs')).toContainEqual(
+      expect.objectContaining({
+        Sid: 'LogsEuWest1UsesKey',
+        Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+        Condition: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': [
+              `arn:aws:logs:eu-west-1:123456789012:log-group:Stowage-${env}-*`,
+            ],
+          },
+        },
+      }),
+    );
+    expect(keyStatements(template(), env, 'status')).toContainEqual(
+      expect.objectContaining({
+        Sid: 'CreateGrantsViaAwsServices',
+        Condition: expect.objectContaining({
+          StringEquals: {
+            'kms:ViaService': ['dynamodb.eu-west-1.amazonaws.com'],
+            'kms:CallerAccount': '123456789012',
+          },
+        }),
+      }),
+    );
   });
 
   it('refuses grants that are not for AWS resources', () => {
@@ -97,20 +173,24 @@ describe.each(ALL_ENVS)('Keys stack (%s)', (env) => {
     });
   });
 
-  it('grants kms:* to nobody and has no other statements', () => {
-    const keys = template().findResources('AWS::KMS::Key');
-    for (const key of Object.values(keys)) {
-      const statements = key.Properties.KeyPolicy.Statement as Array<{
-        Sid: string;
-        Action: string | string[];
-      }>;
-      expect(statements.map((s) => s.Sid).sort()).toEqual([
+  it.each([
+    ...BUCKET_PURPOSES.map((p) => [p, 'S3ServiceUsesKeyForStowageBuckets']),
+    ['messaging', 'EventsUsesKey', 'SqsUsesKey'],
+    ['status', 'CreateGrantsViaAwsServices'],
+    ['logs', 'LogsEuWest1UsesKey'],
+  ])('grants no wildcard action on the %s key and has no other statements', (purpose, ...serviceSids) => {
+    const statements = keyStatements(template(), env, purpose);
+    expect(statements.map((s) => s.Sid).sort()).toEqual(
+      [
         'DenyGrantsExceptForAwsServices',
         'KeyAdministration',
-        'S3ServiceUsesKeyForStowageBuckets',
         'StowagePrincipalsUseKey',
-      ]);
-      for (const statement of statements) expect([statement.Action].flat()).not.toContain('kms:*');
+        ...serviceSids,
+      ].sort(),
+    );
+    for (const statement of statements) {
+      if (statement.Sid === 'KeyAdministration') continue;
+      for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
     }
   });
 
