@@ -23,6 +23,7 @@ const statusStore = new DynamoDbStatusStore({
     marshallOptions: { removeUndefinedValues: true },
   }),
   tableName: env.statusTable,
+  ttlDays: env.statusRetentionDays,
 });
 const api = createIntakeApi({ config: env.config, s3: createS3Client(), statusStore, logger });
 

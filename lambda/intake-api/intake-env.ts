@@ -40,6 +40,7 @@ const intakeEnvSchema = z.object({
   [HANDLER_ENV.MAX_UPLOAD_BYTES]: wholeNumber(1, PRESIGNED_POST_MAX_BYTES),
   [HANDLER_ENV.ALLOWED_CONTENT_TYPES]: contentTypeList,
   [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: wholeNumber(60, 604_800),
+  [HANDLER_ENV.STATUS_RETENTION_DAYS]: wholeNumber(1, 36_500).optional(),
   [HANDLER_ENV.ENV_NAME]: z.string().min(1).optional(),
 });
 
@@ -47,6 +48,8 @@ const intakeEnvSchema = z.object({
 export interface IntakeEnv {
   readonly config: IntakeConfig;
   readonly statusTable: string;
+  /** Days status records are kept (DynamoDB TTL); unset: the store's default. */
+  readonly statusRetentionDays?: number;
   /** Environment name for log attributes, when set. */
   readonly envName?: string;
 }
@@ -74,6 +77,7 @@ export function parseIntakeEnv(env: Readonly<Record<string, string | undefined>>
       presignExpirySeconds: values[HANDLER_ENV.PRESIGN_EXPIRY_SECONDS],
     },
     statusTable: values[HANDLER_ENV.STATUS_TABLE],
+    statusRetentionDays: values[HANDLER_ENV.STATUS_RETENTION_DAYS],
     envName: values[HANDLER_ENV.ENV_NAME],
   };
 }

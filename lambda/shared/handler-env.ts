@@ -18,6 +18,8 @@ export const HANDLER_ENV = {
   QUARANTINE_KEY_ARN: 'STOWAGE_QUARANTINE_KEY_ARN',
   /** Name of the DynamoDB table of upload status records. */
   STATUS_TABLE: 'STOWAGE_STATUS_TABLE',
+  /** Days a status record is kept after its upload was presigned (DynamoDB TTL). */
+  STATUS_RETENTION_DAYS: 'STOWAGE_STATUS_RETENTION_DAYS',
   /** Name of the results EventBridge bus. */
   RESULTS_BUS: 'STOWAGE_RESULTS_BUS',
   /** Largest upload accepted, in bytes. */

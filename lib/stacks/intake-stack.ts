@@ -149,6 +149,7 @@ export class IntakeStack extends Stack {
       [HANDLER_ENV.MAX_UPLOAD_BYTES]: String(config.uploads.maxSizeBytes),
       [HANDLER_ENV.ALLOWED_CONTENT_TYPES]: config.uploads.allowedContentTypes.join(','),
       [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: String(config.uploads.presignExpirySeconds),
+      [HANDLER_ENV.STATUS_RETENTION_DAYS]: String(config.intake.statusRetentionDays),
     });
     this.scanHandler = this.handler('ScanHandler', 'scan', 'Scans new uploads and publishes the verdict', {
       [HANDLER_ENV.UPLOADS_BUCKET]: props.uploadsBucket.bucketName,

@@ -9,6 +9,7 @@ const VALID_ENV = {
   [HANDLER_ENV.MAX_UPLOAD_BYTES]: '104857600',
   [HANDLER_ENV.ALLOWED_CONTENT_TYPES]: 'audio/webm, application/pdf',
   [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: '900',
+  [HANDLER_ENV.STATUS_RETENTION_DAYS]: '400',
   [HANDLER_ENV.ENV_NAME]: 'dev',
 };
 
@@ -27,8 +28,17 @@ describe('parseIntakeEnv', () => {
         presignExpirySeconds: 900,
       },
       statusTable: 'stowage-dev-status',
+      statusRetentionDays: 400,
       envName: 'dev',
     });
+  });
+
+  it("leaves status retention to the store's default when unset", () => {
+    const env: Record<string, string | undefined> = {
+      ...VALID_ENV,
+      [HANDLER_ENV.STATUS_RETENTION_DAYS]: undefined,
+    };
+    expect(parseIntakeEnv(env).statusRetentionDays).toBeUndefined();
   });
 
   it('does without the environment name', () => {
@@ -63,6 +73,7 @@ describe('parseIntakeEnv', () => {
     [HANDLER_ENV.MAX_UPLOAD_BYTES, '10MB', 'must be a whole number between 1 and 5368709120'],
     [HANDLER_ENV.MAX_UPLOAD_BYTES, '5368709121', 'must be a whole number between 1 and 5368709120'],
     [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS, '59', 'must be a whole number between 60 and 604800'],
+    [HANDLER_ENV.STATUS_RETENTION_DAYS, '0', 'must be a whole number between 1 and 36500'],
     [
       HANDLER_ENV.ALLOWED_CONTENT_TYPES,
       'audio/webm,Audio/MPEG',

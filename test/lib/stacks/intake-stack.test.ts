@@ -128,6 +128,14 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
           }),
         },
       });
+      template().hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: String(config().uploads.presignExpirySeconds),
+            [HANDLER_ENV.STATUS_RETENTION_DAYS]: String(config().intake.statusRetentionDays),
+          }),
+        },
+      });
     });
 
     it('log to their own encrypted log groups with the configured retention and removal policy', () => {
