@@ -1,3 +1,4 @@
+import { DEFAULT_ALLOWED_TYPES } from '../../lambda/shared/scan/media-types';
 import { DEFAULT_STATUS_TTL_DAYS } from '../../lambda/shared/status/status-table';
 import type { EnvName, StowageConfig } from './schema';
 
@@ -11,22 +12,6 @@ export type EnvDefinition = Omit<StowageConfig, 'envName' | 'account' | 'region'
 
 const MiB = 1024 * 1024;
 
-/** Content types the seed documents upload: voice recordings, documents, images, archives. */
-export const DEFAULT_ALLOWED_CONTENT_TYPES = [
-  'audio/webm',
-  'audio/wav',
-  'audio/mpeg',
-  'audio/mp4',
-  'audio/ogg',
-  'audio/flac',
-  'audio/aac',
-  'application/pdf',
-  'image/png',
-  'image/jpeg',
-  'application/zip',
-  'application/gzip',
-];
-
 const base: EnvDefinition = {
   region: undefined,
   replication: {
@@ -38,7 +23,8 @@ const base: EnvDefinition = {
   cors: { allowedOrigins: ['http://localhost:5173', 'http://127.0.0.1:8080'] },
   uploads: {
     maxSizeBytes: 10 * MiB,
-    allowedContentTypes: DEFAULT_ALLOWED_CONTENT_TYPES,
+    // The seed documents' voice recordings, documents, images and archives; the scanner knows each.
+    allowedContentTypes: [...DEFAULT_ALLOWED_TYPES],
     presignExpirySeconds: 3600,
   },
   lifecycle: {
