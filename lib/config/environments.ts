@@ -61,7 +61,7 @@ const base: EnvDefinition = {
     logLevel: 'INFO',
     clamdAddress: undefined,
     guardDuty: { malwareProtection: false, inconclusiveVerdict: 'ERROR' },
-    // The handlers' default record lifetime; no HANDLER_ENV variable passes another value yet.
+    // Days a status record lives after its upload was presigned (DynamoDB TTL, set by the intake API).
     statusRetentionDays: DEFAULT_STATUS_TTL_DAYS,
     dlqMaxReceiveCount: 5,
     resultsArchiveRetentionDays: 30,

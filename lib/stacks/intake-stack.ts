@@ -241,35 +241,45 @@ export class IntakeStack extends Stack {
     }
   }
 
-  /** Object Created under uploads/ (and, when on, GuardDuty's results for them) → intake queue. */
+  /**
+   * What starts a scan → intake queue. Without GuardDuty: Object Created under uploads/. With GuardDuty: its
+   * result for the object INSTEAD, because the scan handler treats GuardDuty's verdict as one more engine next
+   * to its own: triggered by Object Created as well, it would scan first, publish, move the object, and
+   * GuardDuty's later finding could only republish the first verdict (or find the object gone).
+   */
   private routeUploadEvents(uploads: s3.IBucket): void {
     const defaultBus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
-    const rules = [
-      new events.Rule(this, 'UploadCreatedRule', {
-        description: 'New uploads (Object Created under uploads/) → intake queue',
-        eventBus: defaultBus,
-        eventPattern: {
-          source: ['aws.s3'],
-          detailType: ['Object Created'],
-          detail: { bucket: { name: [uploads.bucketName] }, object: { key: [{ prefix: UPLOADS_PREFIX }] } },
-        },
-      }),
-    ];
-    if (this.config.intake.guardDuty.malwareProtection) {
-      rules.push(
-        new events.Rule(this, 'GuardDutyResultRule', {
-          description: 'GuardDuty Malware Protection results for uploads → intake queue',
-          eventBus: defaultBus,
-          eventPattern: {
-            source: ['aws.guardduty'],
-            detailType: [GUARDDUTY_RESULT_DETAIL_TYPE],
-            detail: {
-              s3ObjectDetails: { bucketName: [uploads.bucketName], objectKey: [{ prefix: UPLOADS_PREFIX }] },
+    const rules = this.config.intake.guardDuty.malwareProtection
+      ? [
+          new events.Rule(this, 'GuardDutyResultRule', {
+            description: 'GuardDuty Malware Protection results for uploads/ → intake queue (starts the scan)',
+            eventBus: defaultBus,
+            eventPattern: {
+              source: ['aws.guardduty'],
+              detailType: [GUARDDUTY_RESULT_DETAIL_TYPE],
+              detail: {
+                s3ObjectDetails: {
+                  bucketName: [uploads.bucketName],
+                  objectKey: [{ prefix: UPLOADS_PREFIX }],
+                },
+              },
             },
-          },
-        }),
-      );
-    }
+          }),
+        ]
+      : [
+          new events.Rule(this, 'UploadCreatedRule', {
+            description: 'New uploads (Object Created under uploads/) → intake queue',
+            eventBus: defaultBus,
+            eventPattern: {
+              source: ['aws.s3'],
+              detailType: ['Object Created'],
+              detail: {
+                bucket: { name: [uploads.bucketName] },
+                object: { key: [{ prefix: UPLOADS_PREFIX }] },
+              },
+            },
+          }),
+        ];
     this.deliver(rules, this.intakeQueue);
   }
 

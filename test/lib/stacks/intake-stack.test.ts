@@ -240,28 +240,46 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
   });
 
   describe('events', () => {
-    it('route Object Created under uploads/ of the uploads bucket to the intake queue, with a DLQ', () => {
-      template().hasResourceProperties('AWS::Events::Rule', {
-        EventPattern: {
-          source: ['aws.s3'],
-          'detail-type': ['Object Created'],
-          detail: {
-            bucket: { name: [{ 'Fn::GetStackOutput': Match.anyValue() }] },
-            object: { key: [{ prefix: 'uploads/' }] },
-          },
-        },
-        Targets: [
-          Match.objectLike({
-            Arn: queueArn('IntakeQueue'),
-            DeadLetterConfig: { Arn: Match.anyValue() },
-            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
-          }),
-        ],
-      });
-      template().allResourcesProperties('AWS::Events::Rule', {
-        Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() } })],
-      });
-    });
+    it(
+      env === 'dev'
+        ? 'route Object Created under uploads/ of the uploads bucket to the intake queue, with a DLQ'
+        : "route GuardDuty's results for uploads/ (not Object Created) to the intake queue, with a DLQ",
+      () => {
+        const pattern =
+          env === 'dev'
+            ? {
+                source: ['aws.s3'],
+                'detail-type': ['Object Created'],
+                detail: {
+                  bucket: { name: [{ 'Fn::GetStackOutput': Match.anyValue() }] },
+                  object: { key: [{ prefix: 'uploads/' }] },
+                },
+              }
+            : {
+                source: ['aws.guardduty'],
+                'detail-type': ['GuardDuty Malware Protection Object Scan Result'],
+                detail: {
+                  s3ObjectDetails: {
+                    bucketName: [{ 'Fn::GetStackOutput': Match.anyValue() }],
+                    objectKey: [{ prefix: 'uploads/' }],
+                  },
+                },
+              };
+        template().hasResourceProperties('AWS::Events::Rule', {
+          EventPattern: pattern,
+          Targets: [
+            Match.objectLike({
+              Arn: queueArn('IntakeQueue'),
+              DeadLetterConfig: { Arn: Match.anyValue() },
+              RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+            }),
+          ],
+        });
+        template().allResourcesProperties('AWS::Events::Rule', {
+          Targets: [Match.objectLike({ DeadLetterConfig: { Arn: Match.anyValue() } })],
+        });
+      },
+    );
 
     it('routes verdicts from the results bus: INFECTED/SUSPICIOUS to quarantine, CLEAN to process', () => {
       for (const [statuses, queue] of [
@@ -476,6 +494,13 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
         'AWS::Events::Rule',
         { EventPattern: Match.objectLike({ source: ['aws.guardduty'] }) },
         on ? 1 : 0,
+      );
+      // Exactly one trigger starts a scan: GuardDuty's result when it is on (its verdict joins the scan as an
+      // engine), Object Created otherwise. Both would scan twice and lose GuardDuty's finding.
+      template().resourcePropertiesCountIs(
+        'AWS::Events::Rule',
+        { EventPattern: Match.objectLike({ source: ['aws.s3'] }) },
+        on ? 0 : 1,
       );
       if (!on) return;
       template().hasResourceProperties('AWS::GuardDuty::MalwareProtectionPlan', {
