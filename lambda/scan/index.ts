@@ -5,6 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
 import { createS3Client } from '../shared/aws/s3-client';
+import { EventBridgeResultsPublisher } from '../shared/pipeline/eventbridge-results-publisher';
 import { createBuiltinEngine } from '../shared/scan/builtin-engine';
 import { createClamdEngine } from '../shared/scan/clamd-engine';
 import { DynamoDbStatusStore } from '../shared/status/dynamodb-status-store';
@@ -22,7 +23,7 @@ const metrics = new Metrics({
 
 export const handler = createScanHandler({
   s3: createS3Client(),
-  events: new EventBridgeClient({}),
+  results: new EventBridgeResultsPublisher({ client: new EventBridgeClient({}), busName: config.resultsBus }),
   statusStore: new DynamoDbStatusStore({
     client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
     tableName: config.statusTable,
@@ -33,7 +34,6 @@ export const handler = createScanHandler({
   ],
   config: {
     uploadsBucket: config.uploadsBucket,
-    resultsBus: config.resultsBus,
     guardDutyInconclusive: config.guardDutyInconclusive,
   },
   logger,

@@ -50,6 +50,7 @@ export class LocalQueue {
   private draining: Promise<void> | undefined;
   private inFlight = 0;
   private stopped = false;
+  private paused = false;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -90,14 +91,36 @@ export class LocalQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Stops delivering; messages still held stay in `depth`. */
-  stop(): void {
+  /**
+   * Holds deliveries (a batch in flight completes) while messages keep being accepted: the local counterpart of
+   * disabling a Lambda event source mapping. Tests use it to act between an event's arrival and its handling.
+   */
+  pause(): void {
+    this.paused = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Delivers again after `pause`, starting with every message that became visible meanwhile. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.schedule(0);
+  }
+
+  /**
+   * Stops delivering; messages still held stay in `depth`. Resolves once the batch in flight (if any) has been
+   * handled, so nothing runs against resources the caller tears down next.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.draining;
   }
 
   private schedule(delayMs: number): void {
-    if (this.stopped || this.draining) return;
+    if (this.stopped || this.paused || this.draining) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -122,7 +145,7 @@ export class LocalQueue {
 
   private async drain(): Promise<void> {
     for (;;) {
-      if (this.stopped) return;
+      if (this.stopped || this.paused) return;
       const now = Date.now();
       const batch = this.messages.filter((m) => m.visibleAt <= now).slice(0, this.batchSize);
       if (batch.length === 0) return;

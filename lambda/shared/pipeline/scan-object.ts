@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -26,7 +25,7 @@ import {
 } from '../status/upload-status';
 import { FINAL_SCAN_STATUSES, TAG_KEYS, verdictTags } from './object-tags';
 import type { PipelineLogger } from './pipeline-logger';
-import { publishScanResult } from './publish-scan-result';
+import type { ResultsPublisher } from './results-publisher';
 import { isObjectMissing } from './s3-errors';
 import { headSourceObject, type SourceObject } from './source-object';
 import { NON_FINAL_STATUSES, OWNER_REASONS } from './status-transitions';
@@ -37,14 +36,14 @@ export const PIPELINE_ENGINE_NAME = 'pipeline';
 
 export interface ScanConfig {
   readonly uploadsBucket: string;
-  readonly resultsBus: string;
   /** What an inconclusive GuardDuty result becomes. */
   readonly guardDutyInconclusive: InconclusivePolicy;
 }
 
 export interface ScanDependencies {
   readonly s3: S3Client;
-  readonly events: EventBridgeClient;
+  /** Where verdicts go: the results bus on AWS, routed local queues in local mode. */
+  readonly results: ResultsPublisher;
   readonly statusStore: StatusStore;
   /** Built-in engine, plus clamd when configured. */
   readonly engines: readonly ScanEngine[];
@@ -128,7 +127,7 @@ export async function scanObject(trigger: ScanTrigger, deps: ScanDependencies): 
       ...versionContext,
       status: previous.status,
     });
-    await publishScanResult(deps.events, config.resultsBus, resultDetail(source, record, previous));
+    await deps.results.publish(resultDetail(source, record, previous));
     return { kind: 'republished', status: previous.status, key: source.key };
   }
 
@@ -159,7 +158,7 @@ export async function scanObject(trigger: ScanTrigger, deps: ScanDependencies): 
     });
     throw new ScanIncompleteError(source.key, verdict.reason);
   }
-  await publishScanResult(deps.events, config.resultsBus, resultDetail(source, record, verdict));
+  await deps.results.publish(resultDetail(source, record, verdict));
   logger.info('scan result published', { ...versionContext, status: verdict.status, engine: verdict.engine });
   return { kind: 'published', status: verdict.status, key: source.key };
 }

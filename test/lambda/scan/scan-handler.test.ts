@@ -7,6 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 import { createScanHandler } from '../../../lambda/scan/scan-handler';
 import type { ScanResultDetail } from '../../../lambda/shared/events/scan-result-event';
+import { EventBridgeResultsPublisher } from '../../../lambda/shared/pipeline/eventbridge-results-publisher';
 import type { ScanDependencies } from '../../../lambda/shared/pipeline/scan-object';
 import { createBuiltinEngine } from '../../../lambda/shared/scan/builtin-engine';
 import { createClamdEngine } from '../../../lambda/shared/scan/clamd-engine';
@@ -39,10 +40,13 @@ function handlerWith(
 ) {
   return createScanHandler({
     s3: new S3Client({ region: 'eu-west-1' }),
-    events: new EventBridgeClient({ region: 'eu-west-1' }),
+    results: new EventBridgeResultsPublisher({
+      client: new EventBridgeClient({ region: 'eu-west-1' }),
+      busName: RESULTS_BUS,
+    }),
     statusStore: store,
     engines,
-    config: { uploadsBucket: UPLOADS, resultsBus: RESULTS_BUS, guardDutyInconclusive: 'ERROR' },
+    config: { uploadsBucket: UPLOADS, guardDutyInconclusive: 'ERROR' },
     logger: recordingLogger(),
     metrics,
     now: () => NOW,

@@ -76,9 +76,54 @@ describe('LocalQueue', () => {
     expect(queue.depth).toBe(0);
   });
 
-  it('refuses messages once stopped and bad options up front', () => {
+  it('holds messages while paused and delivers them on resume', async () => {
+    // Arrange
+    const seen: string[] = [];
+    const queue = new LocalQueue(
+      async (event: SQSEvent) => {
+        for (const r of event.Records) seen.push(r.body);
+      },
+      { name: 'q', retryDelayMs: 1 },
+    );
+    queue.pause();
+    // Act
+    queue.send('held');
+    await new Promise((resolve) => setImmediate(resolve));
+    const whilePaused = { seen: [...seen], depth: queue.depth };
+    queue.resume();
+    await queue.idle();
+    // Assert
+    expect(whilePaused).toEqual({ seen: [], depth: 1 });
+    expect(seen).toEqual(['held']);
+  });
+
+  it('stop resolves only after the batch in flight was handled', async () => {
+    // Arrange
+    let release: () => void = () => undefined;
+    let handled = false;
+    let started: () => void = () => undefined;
+    const inFlight = new Promise<void>((resolve) => (started = resolve));
+    const queue = new LocalQueue(
+      async () => {
+        started();
+        await new Promise<void>((resolve) => (release = resolve));
+        handled = true;
+      },
+      { name: 'q' },
+    );
+    queue.send('slow');
+    await inFlight;
+    // Act
+    const stopping = queue.stop();
+    release();
+    await stopping;
+    // Assert
+    expect(handled).toBe(true);
+  });
+
+  it('refuses messages once stopped and bad options up front', async () => {
     const queue = new LocalQueue(async () => undefined, { name: 'q' });
-    queue.stop();
+    await queue.stop();
     expect(() => queue.send('x')).toThrow('LocalQueue q is stopped');
     expect(() => new LocalQueue(async () => undefined, { name: 'bad', maxReceiveCount: 0 })).toThrow(
       'LocalQueue bad: maxReceiveCount and batchSize must be at least 1',
