@@ -4,6 +4,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 
 import { decodeIntakeMessage } from '../shared/events/intake-message';
 import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
+import { KeyedSerializer } from '../shared/pipeline/keyed-serializer';
 import { scanObject, type ScanDependencies } from '../shared/pipeline/scan-object';
 
 const OUTCOME_METRICS = {
@@ -24,12 +25,15 @@ export function createScanHandler(
 ): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
   const { metrics } = deps;
+  // Two deliveries of one object in one batch run in turn: the second finds the first's verdict.
+  const perObject = new KeyedSerializer();
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     const triggers = decodeIntakeMessage(record.body);
     for (const trigger of triggers) {
       try {
-        const outcome = await scanObject(trigger, deps);
+        const { bucket, key } = trigger.object;
+        const outcome = await perObject.run(`${bucket}/${key}`, () => scanObject(trigger, deps));
         metrics.addMetric(
           outcome.kind === 'published' ? `Scan${outcome.status}` : OUTCOME_METRICS[outcome.kind],
           MetricUnit.Count,

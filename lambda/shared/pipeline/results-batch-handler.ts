@@ -1,4 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { KeyedSerializer } from './keyed-serializer';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
@@ -19,10 +20,13 @@ export function createResultsBatchHandler<Outcome>(options: {
 }): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
   const { metrics } = options;
+  // Two results for one upload in one batch run in turn: the second finds the move done and copies nothing.
+  const perUpload = new KeyedSerializer();
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     try {
-      const outcome = await options.handle(decodeScanResultMessage(record.body));
+      const detail = decodeScanResultMessage(record.body);
+      const outcome = await perUpload.run(detail.uploadId, () => options.handle(detail));
       metrics.addMetric(options.metricFor(outcome), MetricUnit.Count, 1);
     } catch (error) {
       metrics.addMetric(options.failureMetric, MetricUnit.Count, 1);

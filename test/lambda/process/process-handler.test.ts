@@ -206,6 +206,17 @@ describe('process handler', () => {
     expect(s3Mock.commandCalls(CopyObjectCommand)).toHaveLength(copies);
   });
 
+  it('moves once when one batch carries the same result twice', async () => {
+    // Arrange
+    const { detail, handler, fakeS3 } = await setup(PNG_CASE);
+    // Act
+    const response = await handler(batch(detail, detail));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3Mock.commandCalls(CopyObjectCommand)).toHaveLength(1);
+    expect(fakeS3.versions(PROCESSED, PROCESSED_PNG)).toHaveLength(1);
+  });
+
   it('does not delete the source when the copy does not verify', async () => {
     // Arrange
     const { fakeS3, key, detail, handler } = await setup({ ...PNG_CASE, options: { corruptCopies: true } });

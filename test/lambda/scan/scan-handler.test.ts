@@ -217,6 +217,19 @@ describe('scan handler', () => {
     expect(metrics.names).toContain('ScanRepublished');
   });
 
+  it('scans once when one batch carries the same object twice', async () => {
+    // Arrange
+    const version = await landUpload('u1', minimalPng());
+    const body = objectCreatedBody(uploadKey('u1', 'png'), version.versionId);
+    // Act
+    const response = await handlerWith()({ Records: [sqsRecord('m1', body), sqsRecord('m2', body)] });
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(fakeS3.reads.fullReads).toBe(1);
+    const [first, second] = publishedDetails();
+    expect(second).toEqual(first);
+  });
+
   it('after a crash between tagging and publishing, the re-run publishes the recorded verdict', async () => {
     // Arrange
     const version = await landUpload('u1', minimalPng());
