@@ -89,6 +89,13 @@ export async function copyAndVerify(
   return streamingCopy(s3, source, destination, expected, logger);
 }
 
+/**
+ * S3 clients whose server answered a server-side copy with 501 NotImplemented (Ceph RGW cannot copy an SSE-KMS
+ * source; every Stowage source is SSE-KMS). Later copies through them stream straight away instead of paying
+ * a refused round trip each time. AWS never answers 501 here, so on AWS this stays empty.
+ */
+const serverSideCopyUnsupported = new WeakSet<S3Client>();
+
 interface ServerSideResult {
   readonly versionId?: string;
   readonly checksum?: string;
@@ -100,6 +107,7 @@ async function tryServerSideCopy(
   destination: CopyDestination,
   logger: PipelineLogger,
 ): Promise<ServerSideResult | undefined> {
+  if (serverSideCopyUnsupported.has(s3)) return undefined;
   try {
     const response = await s3.send(
       new CopyObjectCommand({
@@ -125,7 +133,8 @@ async function tryServerSideCopy(
     };
   } catch (error) {
     if (!isNotImplemented(error)) throw error;
-    logger.info('server-side copy not implemented by the server; streaming the copy', {
+    serverSideCopyUnsupported.add(s3);
+    logger.info('server-side copy not implemented by the server; streaming this and later copies', {
       key: destination.key,
     });
     return undefined;

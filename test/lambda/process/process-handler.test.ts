@@ -247,6 +247,30 @@ describe('process handler', () => {
     expect(fakeS3.versions(UPLOADS, key)).toHaveLength(0);
   });
 
+  it('after one 501 streams later copies straight away, without asking the server again', async () => {
+    // Arrange
+    const { fakeS3, detail, handler } = await setup({ ...PNG_CASE, options: { copyNotImplemented: true } });
+    await handler(batch(detail));
+    const key2 = uploadKey('u2', 'png');
+    await store.create(statusRecord('u2', { status: 'scanning', uploadKey: key2 }));
+    const source2 = fakeS3.put(UPLOADS, key2, PNG_CASE.body, {
+      contentType: 'image/png',
+      metadata: { 'upload-id': 'u2' },
+    });
+    const detail2 = resultDetail(
+      'u2',
+      key2,
+      source2.versionId,
+      verdictFor(PNG_CASE.body, 'CLEAN', { detectedType: 'image/png' }),
+    );
+    // Act
+    const response = await handler(batch(detail2));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3Mock.commandCalls(CopyObjectCommand)).toHaveLength(1);
+    expect((await store.get('u2'))!.status).toBe('processed');
+  });
+
   it('fails a misrouted INFECTED result', async () => {
     // Arrange
     const { detail, handler } = await setup(PNG_CASE);
