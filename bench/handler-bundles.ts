@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 import { HANDLER_ENV } from '../lambda/shared/handler-env';
-import { STOWAGE_ESBUILD_TARGET } from '../lib/constructs/stowage-function';
+import { STOWAGE_ESBUILD_MAIN_FIELDS, STOWAGE_ESBUILD_TARGET } from '../lib/constructs/stowage-function';
 import { round } from './support/random-stream';
 
 const RUNS = 5;
@@ -82,6 +82,7 @@ async function main(): Promise<void> {
         format: 'cjs',
         platform: 'node',
         target: STOWAGE_ESBUILD_TARGET,
+        mainFields: STOWAGE_ESBUILD_MAIN_FIELDS,
         logLevel: 'error',
       });
       const loads = Array.from({ length: RUNS }, () => loadOnce(outfile, env)).sort((a, b) => a - b);
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
       );
     }
     const report = {
-      what: `esbuild bundle (${STOWAGE_ESBUILD_TARGET}, cjs, minify, sourcemap) and require() time in a fresh process`,
+      what: `esbuild bundle (${STOWAGE_ESBUILD_TARGET}, cjs, ESM-first main fields, minify, sourcemap) and require() time in a fresh process`,
       node: process.version,
       runs: RUNS,
       targetLoadMs: TARGET_LOAD_MS,

@@ -17,6 +17,12 @@ import { acknowledge } from '../compliance/acknowledgements';
 export const STOWAGE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 /** esbuild target matching STOWAGE_RUNTIME. */
 export const STOWAGE_ESBUILD_TARGET = 'node24';
+
+/**
+ * Prefer packages' ES module builds: esbuild can tree-shake them, which took the scan bundle from 1.4 MB to
+ * 1.1 MB and its cold module load from ~178 ms to ~136 ms (bench/handler-bundles.ts). Output stays CommonJS.
+ */
+export const STOWAGE_ESBUILD_MAIN_FIELDS = ['module', 'main'];
 /** CloudWatch metrics namespace of the handlers' Powertools metrics. */
 export const METRICS_NAMESPACE = 'Stowage';
 
@@ -135,6 +141,7 @@ export class StowageFunction extends Construct {
         sourcesContent: false,
         target: STOWAGE_ESBUILD_TARGET,
         format: nodejs.OutputFormat.CJS,
+        mainFields: STOWAGE_ESBUILD_MAIN_FIELDS,
         // Bundle the AWS SDK too: the versions the tests ran against, not whatever the runtime ships.
         externalModules: [],
         keepNames: true,
