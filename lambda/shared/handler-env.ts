@@ -32,6 +32,16 @@ export const HANDLER_ENV = {
   CLAMD_ADDRESS: 'STOWAGE_CLAMD_ADDRESS',
   /** What a GuardDuty UNSUPPORTED / FAILED / ACCESS_DENIED result becomes: `ERROR` or `SUSPICIOUS`. */
   GUARDDUTY_INCONCLUSIVE_VERDICT: 'STOWAGE_GUARDDUTY_INCONCLUSIVE_VERDICT',
+  /** Name of the backups bucket. */
+  BACKUPS_BUCKET: 'STOWAGE_BACKUPS_BUCKET',
+  /** ARN of the backups bucket's KMS key (the verifier checks each backup is encrypted with it). */
+  BACKUPS_KEY_ARN: 'STOWAGE_BACKUPS_KEY_ARN',
+  /** JSON array of the backup sources and their expectations (BackupSourceConfig[]). */
+  BACKUP_SOURCES: 'STOWAGE_BACKUP_SOURCES',
+  /** `true` where backups must show replication status COMPLETED (prod). */
+  BACKUP_REQUIRE_REPLICATION: 'STOWAGE_BACKUP_REQUIRE_REPLICATION',
+  /** ARN of the operations SNS topic that hears about failed verifications. */
+  OPERATIONS_TOPIC_ARN: 'STOWAGE_OPERATIONS_TOPIC_ARN',
   /** Environment name, for logs and metrics dimensions. */
   ENV_NAME: 'STOWAGE_ENV',
 } as const;
