@@ -9,7 +9,8 @@
 # Usage (as root, Debian bookworm): scripts/install-debian-deps.sh
 set -euo pipefail
 
-readonly PACKAGES=(ceph-mon ceph-osd radosgw ceph-common clamav clamav-daemon clamav-testfiles)
+# postgresql-client: pg_restore, which the backup verification tests compare their dump parser with.
+readonly PACKAGES=(ceph-mon ceph-osd radosgw ceph-common clamav clamav-daemon clamav-testfiles postgresql-client)
 readonly POLICY_RC_D=/usr/sbin/policy-rc.d
 
 log() { printf 'install-debian-deps: %s\n' "$*"; }
