@@ -7,7 +7,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { RESULTS_EVENT_SOURCE, SCAN_RESULT_DETAIL_TYPE } from '../../lambda/shared/events/scan-result-event';
+import {
+  RESULTS_EVENT_SOURCE,
+  SCAN_RESULT_DETAIL_TYPE,
+  verdictsRoutedTo,
+} from '../../lambda/shared/events/scan-result-event';
 import { HANDLER_ENV } from '../../lambda/shared/handler-env';
 import {
   STATUS_TABLE_PARTITION_KEY,
@@ -35,9 +39,9 @@ export const QUARANTINE_PREFIX = 'quarantine/';
 /** detail-type of GuardDuty Malware Protection for S3 results on the default bus. */
 export const GUARDDUTY_RESULT_DETAIL_TYPE = 'GuardDuty Malware Protection Object Scan Result';
 
-/** Verdicts each results-bus consumer takes (detail.verdict.status). */
-export const QUARANTINE_VERDICTS = ['INFECTED', 'SUSPICIOUS'];
-export const PROCESS_VERDICTS = ['CLEAN'];
+/** Verdicts each results-bus consumer takes (detail.verdict.status), from the contract local mode routes by too. */
+export const QUARANTINE_VERDICTS = verdictsRoutedTo('quarantine');
+export const PROCESS_VERDICTS = verdictsRoutedTo('process');
 
 /** SQS event sources need the visibility timeout to be at least this many times the function timeout. */
 const VISIBILITY_TIMEOUT_FACTOR = 6;

@@ -21,4 +21,4 @@ export {
   type LocalIntakeOptions,
   type LocalIntakeQueues,
 } from './local-intake';
-export { LocalResultsPublisher, VERDICT_ROUTES, type ResultsTarget } from './local-results-publisher';
+export { LocalResultsPublisher, type ResultsTarget } from './local-results-publisher';

@@ -1,24 +1,16 @@
 import {
   RESULTS_EVENT_SOURCE,
   SCAN_RESULT_DETAIL_TYPE,
+  VERDICT_ROUTES,
   type ScanResultDetail,
 } from '../../lambda/shared/events/scan-result-event';
 import type { ResultsPublisher } from '../../lambda/shared/pipeline/results-publisher';
-import type { ScanStatus } from '../../lambda/shared/scan/verdict';
 import { toEventBridgeEvent } from './eventbridge-envelope';
 
 /** A queue a result can be sent to (LocalQueue). */
 export interface ResultsTarget {
   send(body: string): unknown;
 }
-
-/** The results-bus rules of the Intake stack: `detail.verdict.status` → consumer. ERROR matches no rule. */
-export const VERDICT_ROUTES: Readonly<Record<ScanStatus, 'quarantine' | 'process' | undefined>> = {
-  INFECTED: 'quarantine',
-  SUSPICIOUS: 'quarantine',
-  CLEAN: 'process',
-  ERROR: undefined,
-};
 
 export interface LocalResultsPublisherProps {
   readonly quarantine: ResultsTarget;

@@ -1,3 +1,4 @@
+import type { ScanStatus } from '../scan/verdict';
 import type { RecordedVerdict } from '../status/upload-status';
 
 /** EventBridge `source` of every event Stowage publishes on its results bus. */
@@ -18,4 +19,22 @@ export interface ScanResultDetail {
   /** The scanned version; always set (looked up with HeadObject when the event lacks it). */
   readonly versionId: string;
   readonly verdict: RecordedVerdict;
+}
+
+/**
+ * Which consumer takes which verdict (`detail.verdict.status`): the Intake stack's results-bus rules and local
+ * mode's in-process bus both route from this one table. ERROR matches no rule (the scan core never publishes it).
+ */
+export const VERDICT_ROUTES: Readonly<Record<ScanStatus, 'quarantine' | 'process' | undefined>> = {
+  INFECTED: 'quarantine',
+  SUSPICIOUS: 'quarantine',
+  CLEAN: 'process',
+  ERROR: undefined,
+};
+
+/** The verdicts routed to `consumer`, for event patterns. */
+export function verdictsRoutedTo(consumer: 'quarantine' | 'process'): ScanStatus[] {
+  return (Object.keys(VERDICT_ROUTES) as ScanStatus[]).filter(
+    (status) => VERDICT_ROUTES[status] === consumer,
+  );
 }
