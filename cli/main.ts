@@ -1,6 +1,19 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config';
+import { registerBackupCommands } from './commands/backup/backup-program';
+import type { BackupIo } from './commands/backup/backup-io';
 import { EXIT, runScanCommand, UsageError } from './commands/scan';
+
+/** What backup commands get from the process: output streams and the environment, read once here. */
+function processBackupIo(): BackupIo {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    progress: (text) => process.stderr.write(text),
+    isTty: Boolean(process.stderr.isTTY),
+    env: process.env,
+  };
+}
 
 /** The `stowage` command line. Each command lives in cli/commands/ and returns its exit code. */
 export function buildProgram(): Command {
@@ -22,6 +35,13 @@ export function buildProgram(): Command {
     .action(async (files: string[], options: { clamd?: string; contentType?: string; env?: string }) => {
       process.exitCode = await runScanCommand(files, options, (line) => process.stdout.write(`${line}\n`));
     });
+
+  const backup = program
+    .command('backup')
+    .description('Write and read the backups bucket: push, list, pull, archive, restore (and verify).');
+  registerBackupCommands(backup, processBackupIo);
+  // `stowage backup verify` (cli/commands/backup/verify.ts) is registered here by its own module:
+  // registerBackupVerifyCommand(backup, processBackupIo);
 
   return program;
 }

@@ -7,6 +7,8 @@ export interface S3Endpoint {
   readonly region?: string;
   /** Explicit credentials (local servers); unset on AWS, where the Lambda role's are used. */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Named profile of the shared AWS config files (CLIs); unset: the default credential chain (AWS_PROFILE). */
+  readonly profile?: string;
 }
 
 /**
@@ -15,11 +17,12 @@ export interface S3Endpoint {
  * default aws-chunked CRC32 trailers on streamed bodies with 411 MissingContentLength.
  */
 export function createS3Client(endpoint: S3Endpoint = {}): S3Client {
-  if (!endpoint.endpoint) return new S3Client({ region: endpoint.region });
+  if (!endpoint.endpoint) return new S3Client({ region: endpoint.region, profile: endpoint.profile });
   return new S3Client({
     endpoint: endpoint.endpoint,
     region: endpoint.region ?? 'us-east-1',
     credentials: endpoint.credentials,
+    profile: endpoint.profile,
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

@@ -1,0 +1,69 @@
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  BACKUPS_PREFIX,
+  parseBackupKey,
+  type ParsedBackupKey,
+} from '../../../lambda/shared/backup/backup-layout';
+import { backupObjectInfo, type BackupObjectInfo } from './backup-object';
+
+/** One backup in the bucket, from ListObjectsV2. */
+export interface ListedBackup extends ParsedBackupKey {
+  readonly key: string;
+  readonly storedSize: number;
+  readonly lastModified?: Date;
+  readonly storageClass: string;
+}
+
+/** Every backup of `source` (or of every source), newest first. Keys outside the layout are skipped. */
+export async function listBackups(s3: S3Client, bucket: string, source?: string): Promise<ListedBackup[]> {
+  const found: ListedBackup[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: source ? `${BACKUPS_PREFIX}${source}/` : BACKUPS_PREFIX,
+        ContinuationToken,
+      }),
+    );
+    for (const object of page.Contents ?? []) {
+      const parsed = object.Key ? parseBackupKey(object.Key) : undefined;
+      if (!parsed || !object.Key) continue;
+      found.push({
+        ...parsed,
+        key: object.Key,
+        storedSize: object.Size ?? 0,
+        lastModified: object.LastModified,
+        storageClass: object.StorageClass ?? 'STANDARD',
+      });
+    }
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  return found.sort(
+    (a, b) =>
+      b.takenAt.getTime() - a.takenAt.getTime() ||
+      (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0) ||
+      (a.key < b.key ? 1 : -1),
+  );
+}
+
+/** HeadObject of each backup, `concurrency` at a time, in the order given. */
+export async function describeBackups(
+  s3: S3Client,
+  bucket: string,
+  keys: readonly string[],
+  concurrency = 8,
+): Promise<BackupObjectInfo[]> {
+  const infos: BackupObjectInfo[] = new Array(keys.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < keys.length) {
+      const index = next++;
+      infos[index] = backupObjectInfo(
+        await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: keys[index] })),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
+  return infos;
+}

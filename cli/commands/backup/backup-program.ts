@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import type { BackupIo } from './backup-io';
+import { runBackupArchiveCommand } from './archive';
+import { runBackupListCommand } from './list';
+import { runBackupPullCommand } from './pull';
+import { runBackupPushCommand } from './push';
+import { runBackupRestoreCommand } from './restore';
+
+/** The connection flags every backup command takes (each falls back to an environment variable). */
+function withConnection(command: Command): Command {
+  return command
+    .option('--bucket <name>', 'backups bucket (env STOWAGE_BACKUPS_BUCKET)')
+    .option('--region <region>', 'AWS region (env AWS_REGION)')
+    .option('--profile <name>', 'AWS profile (env AWS_PROFILE)')
+    .option('--endpoint-url <url>', 'S3-compatible endpoint, e.g. Ceph RGW (env STOWAGE_S3_ENDPOINT)')
+    .option('--kms-key-id <id>', 'KMS key for SSE-KMS and --encrypt (env STOWAGE_BACKUPS_KMS_KEY_ID)');
+}
+
+/**
+ * Registers `stowage backup push|list|pull|archive|restore` on `backup`. Each action sets the exit code its
+ * command returns; `io` is built once by the CLI from the process (stdout, stderr, env).
+ */
+export function registerBackupCommands(backup: Command, io: () => BackupIo): void {
+  withConnection(backup.command('push'))
+    .description('Upload FILE as a backup of --source; prints the key. Exit 0 done, 1 failed, 2 usage.')
+    .argument('<file>', 'file to back up; the key takes its extension (db.dump.gz → .dump.gz)')
+    .requiredOption('--source <name>', 'backup source name (lower-case letters, digits, dashes)')
+    .option('--storage-class <class>', 'S3 storage class, e.g. STANDARD_IA, GLACIER')
+    .option(
+      '--encrypt',
+      'client-side envelope encryption (KMS data key, or the passphrase of --passphrase-env)',
+    )
+    .option(
+      '--passphrase-env <var>',
+      'encrypt with the passphrase in this environment variable (implies --encrypt)',
+    )
+    .option('--max-bandwidth <bytes-per-s>', 'upload bandwidth limit, e.g. 10M')
+    .option('--part-size <bytes>', 'multipart part size (default 8M, at least 5M)')
+    .option('--concurrency <n>', 'parts uploaded in parallel (default 4)')
+    .option('--retries <n>', 'retries after a failed attempt (default 3)')
+    .option('--retry-delays <seconds>', 'waits before each retry (default 5,10,20)')
+    .option('--verify-read', 'read the object back and check its SHA-256 after the upload')
+    .option('--quiet', 'no progress and no summary')
+    .action(async (file: string, options: Parameters<typeof runBackupPushCommand>[1]) => {
+      process.exitCode = await runBackupPushCommand(file, options, io());
+    });
+
+  withConnection(backup.command('list'))
+    .description('List backups newest first: sizes, encryption, storage class and restore status, age.')
+    .option('--source <name>', 'only this source')
+    .option('--json', 'one JSON array instead of a table')
+    .action(async (options: Parameters<typeof runBackupListCommand>[0]) => {
+      process.exitCode = await runBackupListCommand(options, io());
+    });
+
+  withConnection(backup.command('pull'))
+    .description('Download a backup, decrypt it, check its SHA-256, write it atomically; prints the path.')
+    .argument('[key]', 'backup key (see `stowage backup list`)')
+    .option('--latest', 'the newest backup of --source')
+    .option('--source <name>', 'source for --latest')
+    .option('-o, --output <path>', 'output file or directory (default: the key’s file name here)')
+    .option('--force', 'replace an existing output file')
+    .option('--passphrase-env <var>', 'environment variable holding the passphrase of an encrypted backup')
+    .option('--quiet', 'no progress and no summary')
+    .action(async (key: string | undefined, options: Parameters<typeof runBackupPullCommand>[1]) => {
+      process.exitCode = await runBackupPullCommand(key, options, io());
+    });
+
+  withConnection(backup.command('archive'))
+    .description('Move a backup to an archive storage class (CopyObject onto itself, metadata and SSE kept).')
+    .argument('<key>', 'backup key')
+    .requiredOption('--class <class>', 'GLACIER or DEEP_ARCHIVE')
+    .action(async (key: string, options: Parameters<typeof runBackupArchiveCommand>[1]) => {
+      process.exitCode = await runBackupArchiveCommand(key, options, io());
+    });
+
+  withConnection(backup.command('restore'))
+    .description('Start restoring an archived backup (RestoreObject); `list` shows the status.')
+    .argument('<key>', 'backup key')
+    .requiredOption('--days <n>', 'days the restored copy stays readable')
+    .option('--tier <tier>', 'Standard (default), Bulk or Expedited')
+    .action(async (key: string, options: Parameters<typeof runBackupRestoreCommand>[1]) => {
+      process.exitCode = await runBackupRestoreCommand(key, options, io());
+    });
+}

@@ -1,0 +1,245 @@
+import { randomBytes } from 'crypto';
+import { createWriteStream } from 'fs';
+import { link, open, rename, stat, unlink } from 'fs/promises';
+import { basename, dirname, join, resolve } from 'path';
+import type { Readable } from 'stream';
+import { pipeline } from 'stream/promises';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { parseBackupKey, SOURCE_NAME_PATTERN } from '../../../lambda/shared/backup/backup-layout';
+import {
+  createDecryptStream,
+  EnvelopeAuthenticationError,
+  EnvelopeFormatError,
+  ENVELOPE_SCHEME,
+  NO_ENCRYPTION,
+  type KeySourceKind,
+} from '../../../lambda/shared/backup/envelope-encryption';
+import { UsageError } from '../scan';
+import { requireBackupKey } from './archive';
+import { createBackupClients, type BackupClients } from './backup-client';
+import { resolveBackupConfig, type ConnectionOptions } from './backup-config';
+import { BACKUP_EXIT, BackupFailure, type BackupIo } from './backup-io';
+import { listBackups } from './backup-listing';
+import { backupObjectInfo, describeRestore, isReadable, type BackupObjectInfo } from './backup-object';
+import { resolverForDecryption } from './encryption-keys';
+import { formatBytes } from './human-format';
+import { createProgress, progressModeFor } from './progress';
+import { systemErrorCode, toBackupFailure } from './service-errors';
+import { createDigestStream } from './stream-digest';
+
+export interface BackupPullOptions extends ConnectionOptions {
+  /** Pull the newest backup of --source instead of a KEY. */
+  readonly latest?: boolean;
+  readonly source?: string;
+  /** Output file or directory. Default: the key's file name in the current directory. */
+  readonly output?: string;
+  /** Replace an existing output file. */
+  readonly force?: boolean;
+  /** Name of the environment variable holding the passphrase of a passphrase-encrypted backup. */
+  readonly passphraseEnv?: string;
+  readonly quiet?: boolean;
+}
+
+/**
+ * `stowage backup pull KEY | --latest --source NAME`: streams a backup down, decrypts it when it is encrypted,
+ * checks the SHA-256 and size of both the stored and the original bytes against the metadata, and only then moves
+ * the temporary file (next to the target) into place. Prints the path written. Returns the exit code.
+ */
+export async function runBackupPullCommand(
+  key: string | undefined,
+  options: BackupPullOptions,
+  io: BackupIo,
+): Promise<number> {
+  const config = resolveBackupConfig(options, io.env);
+  if (options.latest) {
+    if (key) throw new UsageError('give either KEY or --latest --source NAME, not both');
+    if (!options.source) throw new UsageError('--latest needs --source NAME');
+    if (!SOURCE_NAME_PATTERN.test(options.source))
+      throw new UsageError(`invalid source name '${options.source}'`);
+  } else {
+    if (!key) throw new UsageError('name the backup KEY to pull, or use --latest --source NAME');
+    requireBackupKey(key);
+  }
+  const clients = (io.createClients ?? createBackupClients)(config);
+  let temp: string | undefined;
+  try {
+    const chosen = key ?? (await newestKey(clients.s3, config.bucket, options.source!));
+    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: config.bucket, Key: chosen }));
+    const info = backupObjectInfo(head);
+    if (!isReadable(info)) throw notRestored(chosen, info);
+    if (!info.sha256 || info.originalSize === undefined) {
+      throw new BackupFailure(
+        `${chosen} carries no sha256/original-size metadata: it was not written by Stowage`,
+      );
+    }
+    const target = await targetPath(options.output, chosen);
+    if (!options.force && (await exists(target))) {
+      throw new BackupFailure(`refusing to overwrite ${target}: pass --force to replace it`);
+    }
+    const decrypt = decryptStage(chosen, info, options, io, clients);
+
+    temp = join(dirname(target), `.${basename(target)}.stowage-${randomBytes(6).toString('hex')}.part`);
+    const object = await clients.s3.send(
+      new GetObjectCommand({ Bucket: config.bucket, Key: chosen, VersionId: info.versionId }),
+    );
+    const progress = createProgress({
+      label: `pull ${basename(chosen)}`,
+      total: info.storedSize,
+      mode: progressModeFor({ quiet: options.quiet, isTty: io.isTty }),
+      write: io.progress,
+    });
+    const stored = createDigestStream({ onBytes: (done) => progress.update(done) });
+    const original = createDigestStream();
+    const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [
+      object.Body as Readable,
+      stored.stream,
+      ...(decrypt ? [decrypt] : []),
+      original.stream,
+      createWriteStream(temp, { flags: 'wx', mode: 0o600 }),
+    ];
+    try {
+      await pipeline(stages);
+    } finally {
+      progress.finish();
+    }
+    checkDigests(chosen, info, stored.result(), original.result());
+    await syncFile(temp);
+    await moveIntoPlace(temp, target, Boolean(options.force));
+    temp = undefined;
+    io.out(target);
+    if (!options.quiet) {
+      io.err(
+        `pulled s3://${config.bucket}/${chosen} to ${target}: ${formatBytes(info.originalSize)}, sha256 ${info.sha256}` +
+          (decrypt ? ` (decrypted, ${info.keySource})` : '') +
+          ' verified',
+      );
+    }
+    return BACKUP_EXIT.OK;
+  } catch (error) {
+    const failure =
+      error instanceof EnvelopeAuthenticationError || error instanceof EnvelopeFormatError
+        ? new BackupFailure(`decryption failed: ${error.message}`, { cause: error })
+        : toBackupFailure('pull', error);
+    if (!failure) throw error;
+    io.err(`stowage backup pull: ${failure.message}`);
+    return BACKUP_EXIT.FAILED;
+  } finally {
+    if (temp) await unlink(temp).catch(ignoreMissing);
+    clients.destroy();
+  }
+}
+
+async function newestKey(s3: S3Client, bucket: string, source: string): Promise<string> {
+  const [newest] = await listBackups(s3, bucket, source);
+  if (!newest) throw new BackupFailure(`no backups of source '${source}' in s3://${bucket}`);
+  return newest.key;
+}
+
+function notRestored(key: string, info: BackupObjectInfo): BackupFailure {
+  const state = info.restore ? describeRestore(info.restore) : 'not restored';
+  const next =
+    info.restore?.state === 'ongoing'
+      ? 'wait until the restore is done (`stowage backup list` shows it), then pull again'
+      : `run \`stowage backup restore ${key} --days 7\`, wait until it is done, then pull again`;
+  return new BackupFailure(`${key} is in ${info.storageClass} (${state}): ${next}`);
+}
+
+function decryptStage(
+  key: string,
+  info: BackupObjectInfo,
+  options: BackupPullOptions,
+  io: BackupIo,
+  clients: BackupClients,
+): NodeJS.ReadWriteStream | undefined {
+  if (info.encryption === NO_ENCRYPTION) return undefined;
+  if (info.encryption !== ENVELOPE_SCHEME) {
+    throw new BackupFailure(
+      `${key} is encrypted with '${info.encryption}', which this version cannot decrypt`,
+    );
+  }
+  if (info.keySource !== 'kms' && info.keySource !== 'passphrase') {
+    throw new BackupFailure(`${key} has an unknown key-source '${info.keySource ?? ''}'`);
+  }
+  const kind: KeySourceKind = info.keySource;
+  const resolver = resolverForDecryption(kind, { passphraseEnv: options.passphraseEnv }, io.env, clients);
+  const parsed = parseBackupKey(key);
+  return createDecryptStream(resolver, { expectedContext: { source: parsed!.source, key } });
+}
+
+function checkDigests(
+  key: string,
+  info: BackupObjectInfo,
+  stored: { sha256: string; size: number },
+  original: { sha256: string; size: number },
+): void {
+  const problems: string[] = [];
+  if (stored.size !== info.storedSize) problems.push(`received ${stored.size} bytes of ${info.storedSize}`);
+  if (info.storedSha256 && stored.sha256 !== info.storedSha256) {
+    problems.push(`stored bytes have SHA-256 ${stored.sha256}, metadata says ${info.storedSha256}`);
+  }
+  if (original.size !== info.originalSize) {
+    problems.push(`result is ${original.size} bytes, metadata says ${info.originalSize}`);
+  }
+  if (original.sha256 !== info.sha256) {
+    problems.push(`result has SHA-256 ${original.sha256}, metadata says ${info.sha256}`);
+  }
+  if (problems.length > 0) {
+    throw new BackupFailure(
+      `${key} does not match its metadata: ${problems.join('; ')}; nothing was written`,
+    );
+  }
+}
+
+/** `-o PATH`: a file, or a directory to put the key's file name in. */
+async function targetPath(output: string | undefined, key: string): Promise<string> {
+  const name = basename(key);
+  if (output === undefined) return resolve(name);
+  const info = await stat(output).catch(ignoreMissing);
+  return info?.isDirectory() ? resolve(output, name) : resolve(output);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(ignoreMissing)) !== undefined;
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Without --force: a hard link (fails if the target appeared meanwhile: never clobbers), then drop the temporary
+ * name. With --force: an atomic rename over the target.
+ */
+async function moveIntoPlace(temp: string, target: string, force: boolean): Promise<void> {
+  if (force) {
+    await rename(temp, target);
+    return;
+  }
+  try {
+    await link(temp, target);
+  } catch (error) {
+    if (isCode(error, 'EEXIST'))
+      throw new BackupFailure(`refusing to overwrite ${target}: pass --force to replace it`);
+    if (!isCode(error, 'EPERM') && !isCode(error, 'ENOTSUP')) throw error;
+    // File systems without hard links: check, then rename (a small window, documented).
+    if (await exists(target))
+      throw new BackupFailure(`refusing to overwrite ${target}: pass --force to replace it`);
+    await rename(temp, target);
+    return;
+  }
+  await unlink(temp);
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return systemErrorCode(error) === code;
+}
+
+function ignoreMissing(error: unknown): undefined {
+  if (isCode(error, 'ENOENT')) return undefined;
+  throw error;
+}
