@@ -1,0 +1,70 @@
+import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+
+import { BACKUPS_PREFIX, parseBackupKey } from '../backup-layout';
+
+/** A backup found by listing, identified by its key. */
+export interface ListedBackup {
+  readonly key: string;
+  readonly takenAt: Date;
+}
+
+export interface BackupListing {
+  /** The newest backup taken at or before `at`, if any. */
+  readonly newest?: ListedBackup;
+  /** Up to `historySize` backups before the newest, newest first. */
+  readonly previous: readonly ListedBackup[];
+  /** Keys under the source's prefix that are not in the layout. */
+  readonly ignored: { readonly count: number; readonly examples: readonly string[] };
+}
+
+const IGNORED_EXAMPLES = 5;
+
+/**
+ * Lists `backups/<source>/` (every page) and keeps only what verification needs: the newest backup by the key's
+ * timestamp and the `historySize` before it, so memory stays bounded however many backups exist. Backups taken
+ * after `at` are not considered (a re-verification at an earlier time sees what existed then).
+ */
+export async function listBackups(
+  s3: S3Client,
+  bucket: string,
+  source: string,
+  at: Date,
+  historySize: number,
+): Promise<BackupListing> {
+  const kept: ListedBackup[] = []; // newest first, at most historySize + 1
+  let ignoredCount = 0;
+  const examples: string[] = [];
+  const pages = paginateListObjectsV2(
+    { client: s3 },
+    { Bucket: bucket, Prefix: `${BACKUPS_PREFIX}${source}/` },
+  );
+  for await (const page of pages) {
+    for (const object of page.Contents ?? []) {
+      const key = object.Key ?? '';
+      const parsed = parseBackupKey(key);
+      if (!parsed || parsed.source !== source) {
+        ignoredCount++;
+        if (examples.length < IGNORED_EXAMPLES) examples.push(key);
+        continue;
+      }
+      if (parsed.takenAt.getTime() > at.getTime()) continue;
+      insertNewestFirst(kept, { key, takenAt: parsed.takenAt }, historySize + 1);
+    }
+  }
+  const [newest, ...previous] = kept;
+  return { ...(newest ? { newest } : {}), previous, ignored: { count: ignoredCount, examples } };
+}
+
+function insertNewestFirst(kept: ListedBackup[], backup: ListedBackup, limit: number): void {
+  const index = kept.findIndex(
+    (other) =>
+      other.takenAt.getTime() < backup.takenAt.getTime() ||
+      (other.takenAt.getTime() === backup.takenAt.getTime() && other.key < backup.key),
+  );
+  if (index === -1) {
+    if (kept.length < limit) kept.push(backup);
+    return;
+  }
+  kept.splice(index, 0, backup);
+  if (kept.length > limit) kept.pop();
+}

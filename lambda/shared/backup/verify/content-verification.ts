@@ -1,0 +1,194 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Readable, type Duplex } from 'node:stream';
+
+import { BACKUP_METADATA } from '../backup-layout';
+import type { BackupSourceConfig } from '../backup-source';
+import { DecryptionError, type BackupDecryptor } from './backup-decryptor';
+import type { BackupObject } from './backup-object';
+import { FormatError } from './format-error';
+import { FORMAT_VALIDATORS, type FormatOutcome } from './format-validators';
+import { ObjectReadError } from './object-read-error';
+import { failed, passed, skipped, type CheckResult, type ContentSummary } from './verification-report';
+import { describeError } from './error-message';
+
+export interface ContentInput {
+  /** The stored bytes, in order (readObjectInOrder). */
+  readonly stored: AsyncIterable<Uint8Array>;
+  readonly object: BackupObject;
+  readonly format: BackupSourceConfig['format'];
+  /** Opens KMS-encrypted backups; without it their content cannot be checked (a failure, never a silent pass). */
+  readonly decryptor?: BackupDecryptor;
+}
+
+export interface ContentOutcome {
+  /** `checksum`, then `decryption` for client-side encrypted backups, then `format`. */
+  readonly checks: readonly CheckResult[];
+  readonly summary?: ContentSummary;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * Reads the stored bytes exactly once, streaming: their SHA-256 is compared with metadata `stored-sha256` (or
+ * `sha256` when not encrypted), and the same bytes, decrypted when the data key is KMS-wrapped, go through the
+ * format check. A format check that fails early does not stop the checksum: the rest is read and hashed.
+ * Passphrase-encrypted backups cannot be opened here: decryption and format are reported as skipped, the checksum
+ * is still verified. Read failures (ObjectReadError) and key resolution failures are thrown, not reported.
+ */
+export async function verifyContent(input: ContentInput): Promise<ContentOutcome> {
+  const { object } = input;
+  const storedHash = createHash('sha256');
+  let storedBytes = 0;
+  const source = hashing(input.stored, storedHash, (length) => (storedBytes += length));
+  // Consumers get a view without return(): one that stops early leaves the rest for the drain below.
+  const view: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => ({ next: () => source.next() }) };
+
+  const contentChecks: CheckResult[] = [];
+  let summary: ContentSummary | undefined;
+  const encryption = object.encryption;
+  if (encryption.kind === 'none') {
+    const format = await checkFormat(input.format, view);
+    contentChecks.push(format.check);
+    summary = format.summary;
+  } else if (encryption.kind === 'passphrase') {
+    contentChecks.push(
+      skipped('decryption', 'passphrase-encrypted'),
+      skipped('format', 'passphrase-encrypted'),
+    );
+  } else if (encryption.kind === 'unknown') {
+    contentChecks.push(
+      failed(
+        'decryption',
+        `unknown client-side encryption '${encryption.scheme}' (key source '${encryption.keySource}')`,
+      ),
+      skipped('format', 'not decrypted'),
+    );
+  } else if (!input.decryptor) {
+    contentChecks.push(
+      failed('decryption', `KMS-encrypted (${encryption.scheme}) and this verifier has no decryptor`),
+      skipped('format', 'not decrypted'),
+    );
+  } else {
+    const decrypt = await input.decryptor.createDecryptStream({ key: object.key, metadata: object.metadata });
+    const decrypted = await checkDecrypted(input, input.decryptor, decrypt, view);
+    contentChecks.push(...decrypted.checks);
+    summary = decrypted.summary;
+  }
+
+  for (;;) {
+    if ((await source.next()).done) break;
+  }
+  const checksum = checkStoredChecksum(object, storedHash.digest('hex'), storedBytes);
+  return { checks: [checksum, ...contentChecks], ...(summary ? { summary } : {}) };
+}
+
+async function checkFormat(
+  format: BackupSourceConfig['format'],
+  content: AsyncIterable<Uint8Array>,
+): Promise<{ check: CheckResult; summary?: ContentSummary }> {
+  if (format === 'raw') return { check: skipped('format', 'raw backups have no format to check') };
+  let outcome: FormatOutcome;
+  try {
+    outcome = await FORMAT_VALIDATORS[format](content);
+  } catch (error) {
+    if (error instanceof FormatError) return { check: failed('format', error.message) };
+    throw error;
+  }
+  return { check: passed('format', outcome.detail), summary: outcome.summary };
+}
+
+async function checkDecrypted(
+  input: ContentInput,
+  decryptor: BackupDecryptor,
+  decrypt: Duplex,
+  view: AsyncIterable<Uint8Array>,
+): Promise<{ checks: CheckResult[]; summary?: ContentSummary }> {
+  const plainHash = createHash('sha256');
+  let plainBytes = 0;
+  const encrypted = Readable.from(view);
+  encrypted.once('error', (error) => decrypt.destroy(error));
+  encrypted.pipe(decrypt);
+  const plain = hashing(decrypting(decrypt, decryptor), plainHash, (length) => (plainBytes += length));
+  const plainView: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => ({ next: () => plain.next() }),
+  };
+  try {
+    const format = await checkFormat(input.format, plainView);
+    if (!format.check.ok) return { checks: [decryptionUnproven(), format.check] };
+    for (;;) {
+      if ((await plain.next()).done) break;
+    }
+    const expected = input.object.metadata[BACKUP_METADATA.SHA256];
+    const scheme = input.object.encryption.kind === 'kms' ? input.object.encryption.scheme : 'kms';
+    const decryption =
+      expected === undefined
+        ? failed('decryption', 'no sha256 metadata to compare the decrypted bytes with')
+        : plainHash.digest('hex') !== expected.toLowerCase()
+          ? failed('decryption', `decrypted bytes do not match the sha256 metadata (${plainBytes} bytes)`)
+          : plainBytes !== input.object.originalBytes
+            ? failed(
+                'decryption',
+                `decrypted ${plainBytes} bytes, original-size says ${input.object.originalBytes}`,
+              )
+            : passed('decryption', `${scheme} (KMS): ${plainBytes} bytes, sha256 matches`);
+    return { checks: [decryption, format.check], ...(format.summary ? { summary: format.summary } : {}) };
+  } catch (error) {
+    if (error instanceof DecryptionError) {
+      return { checks: [failed('decryption', error.message), skipped('format', 'not decrypted')] };
+    }
+    throw error;
+  } finally {
+    encrypted.unpipe(decrypt);
+    decrypt.destroy();
+    encrypted.destroy();
+  }
+}
+
+/** The format failed before decryption reached the end: decryption is neither proven nor disproven. */
+function decryptionUnproven(): CheckResult {
+  return skipped('decryption', 'not read to the end (the format check failed first)');
+}
+
+function checkStoredChecksum(object: BackupObject, actual: string, bytes: number): CheckResult {
+  const stored = object.metadata[BACKUP_METADATA.STORED_SHA256];
+  const original = object.metadata[BACKUP_METADATA.SHA256];
+  const expected = stored ?? (object.encryption.kind === 'none' ? original : undefined);
+  const name = stored !== undefined ? BACKUP_METADATA.STORED_SHA256 : BACKUP_METADATA.SHA256;
+  if (expected === undefined) {
+    return failed(
+      'checksum',
+      `no ${BACKUP_METADATA.STORED_SHA256} metadata to compare the stored bytes with`,
+    );
+  }
+  if (!SHA256_HEX.test(expected.toLowerCase()))
+    return failed('checksum', `${name} metadata is not a SHA-256`);
+  if (bytes !== object.storedBytes) {
+    return failed('checksum', `read ${bytes} bytes, the object has ${object.storedBytes}`);
+  }
+  return actual === expected.toLowerCase()
+    ? passed('checksum', `sha256 of ${bytes} stored bytes matches ${name}`)
+    : failed('checksum', `sha256 mismatch: stored bytes hash to ${actual}, ${name} says ${expected}`);
+}
+
+async function* hashing(
+  chunks: AsyncIterable<Uint8Array>,
+  hash: Hash,
+  count: (length: number) => void,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  for await (const chunk of chunks) {
+    hash.update(chunk);
+    count(chunk.length);
+    yield chunk;
+  }
+}
+
+async function* decrypting(decrypt: Duplex, decryptor: BackupDecryptor): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of decrypt) yield chunk as Uint8Array;
+  } catch (error) {
+    if (error instanceof ObjectReadError || !decryptor.isDataError(error)) throw error;
+    throw new DecryptionError(`decryption failed: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+}

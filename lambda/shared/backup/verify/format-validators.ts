@@ -1,0 +1,159 @@
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+
+import { extract } from 'tar-stream';
+
+import type { BackupSourceConfig } from '../backup-source';
+import { FormatError } from './format-error';
+import { ByteReader } from './pg-dump/byte-reader';
+import { readPgDumpArchive } from './pg-dump/pg-dump-archive';
+import { isListedByRestore, restoreListLine } from './pg-dump/restore-listing';
+import type { ContentSummary } from './verification-report';
+import { describeError } from './error-message';
+
+/** What a format check found in content that is whole. */
+export interface FormatOutcome {
+  readonly detail: string;
+  readonly summary: ContentSummary;
+}
+
+/**
+ * Checks the original bytes of a backup against its format, reading them to the end. Throws FormatError when the
+ * content is not a whole archive of that format; any other error (reading, decrypting) passes through unchanged.
+ */
+export type FormatValidator = (content: AsyncIterable<Uint8Array>) => Promise<FormatOutcome>;
+
+/** How many TOC entries of a dump the report shows. */
+export const PG_DUMP_SAMPLE_ENTRIES = 5;
+
+export const FORMAT_VALIDATORS: Record<Exclude<BackupSourceConfig['format'], 'raw'>, FormatValidator> = {
+  gzip: validateGzip,
+  'tar-gz': validateTarGz,
+  'pg-dump': validatePgDump,
+};
+
+/** Every gzip member decompresses to its end and its CRC-32 and length trailer match (zlib checks them). */
+export async function validateGzip(content: AsyncIterable<Uint8Array>): Promise<FormatOutcome> {
+  let compressed = 0;
+  let uncompressed = 0;
+  const gunzip = createGunzip();
+  try {
+    await pipeline(
+      Readable.from(counting(content, (length) => (compressed += length))),
+      gunzip,
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          uncompressed += chunk.length;
+          callback();
+        },
+      }),
+    );
+  } catch (error) {
+    throw asFormatError(error, 'gzip');
+  }
+  if (compressed === 0) throw new FormatError('gzip: the file is empty');
+  return {
+    detail: `gzip: ${compressed} bytes decompress to ${uncompressed} bytes`,
+    summary: { uncompressedBytes: uncompressed },
+  };
+}
+
+/** The gzip decompresses to its end and the tar inside it is walked entry by entry to its end. */
+export async function validateTarGz(content: AsyncIterable<Uint8Array>): Promise<FormatOutcome> {
+  let compressed = 0;
+  let uncompressed = 0;
+  let entries = 0;
+  let tarFailure: unknown;
+  const gunzip = createGunzip();
+  const tar = extract();
+  tar.on('entry', (_header, stream, next) => {
+    entries++;
+    stream.on('data', (chunk: unknown) => {
+      uncompressed += (chunk as Uint8Array).length;
+    });
+    stream.on('end', next);
+    // An entry cut short fails with the archive; the pipeline reports that error, the entry's copy is not needed.
+    stream.on('error', () => undefined);
+    stream.resume();
+  });
+  tar.on('error', (error) => (tarFailure ??= error));
+  try {
+    await pipeline(Readable.from(counting(content, (length) => (compressed += length))), gunzip, tar);
+  } catch (error) {
+    if (isZlibError(error)) throw asFormatError(error, 'tar.gz (gzip)');
+    if (error === tarFailure && !isPassThrough(error)) {
+      throw new FormatError(`tar.gz (tar): ${describeError(error)}`, { cause: error });
+    }
+    throw error;
+  }
+  if (compressed === 0) throw new FormatError('tar.gz: the file is empty');
+  return {
+    detail: `tar.gz: ${entries} entries, ${uncompressed} bytes of file data`,
+    summary: { entries, uncompressedBytes: uncompressed },
+  };
+}
+
+/**
+ * A PostgreSQL custom-format dump: the header, every TOC entry and every data block up to the end of the file
+ * (pg-dump/pg-dump-archive.ts documents the layout and the archive versions supported).
+ */
+export async function validatePgDump(content: AsyncIterable<Uint8Array>): Promise<FormatOutcome> {
+  const sample: string[] = [];
+  const archive = await readPgDumpArchive(new ByteReader(content[Symbol.asyncIterator]()), (entry) => {
+    if (sample.length < PG_DUMP_SAMPLE_ENTRIES && isListedByRestore(entry))
+      sample.push(restoreListLine(entry));
+  });
+  const { header } = archive;
+  return {
+    detail:
+      `pg_dump ${header.archiveVersion} of '${header.database}' (PostgreSQL ${header.serverVersion}): ` +
+      `${archive.tocEntries} TOC entries, ${archive.dataBlocks} data blocks`,
+    summary: {
+      entries: archive.tocEntries,
+      pgDump: {
+        archiveVersion: header.archiveVersion,
+        database: header.database,
+        createdAt: header.createdAt,
+        compression: header.compression,
+        serverVersion: header.serverVersion,
+        pgDumpVersion: header.pgDumpVersion,
+        dataBlocks: archive.dataBlocks,
+        sample,
+      },
+    },
+  };
+}
+
+async function* counting(
+  content: AsyncIterable<Uint8Array>,
+  count: (length: number) => void,
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of content) {
+    count(chunk.length);
+    yield chunk;
+  }
+}
+
+/**
+ * Errors zlib raises for bad input: Z_DATA_ERROR (corrupt), Z_BUF_ERROR (unexpected end of file), ... Checked by
+ * shape, not `instanceof Error`: Node's internal errors come from another realm under test runners' sandboxes.
+ */
+function isZlibError(error: unknown): error is { code: string; message: string; name: string } {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return typeof code === 'string' && code.startsWith('Z_') && typeof message === 'string';
+}
+
+/** Errors that come from upstream of the decoder (reading, decrypting) and must keep their identity. */
+function isPassThrough(error: unknown): boolean {
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return name === 'ObjectReadError' || name === 'DecryptionError';
+}
+
+function asFormatError(error: unknown, what: string): unknown {
+  if (isZlibError(error) && !isPassThrough(error)) {
+    return new FormatError(`${what}: ${error.message} (${error.code})`, { cause: error });
+  }
+  return error;
+}

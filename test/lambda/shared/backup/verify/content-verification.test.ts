@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { mockClient } from 'aws-sdk-client-mock';
+
+import {
+  createEncryptStream,
+  createPassphraseKeyResolver,
+} from '../../../../../lambda/shared/backup/envelope-encryption';
+import type { KeyResolver } from '../../../../../lambda/shared/backup/envelope-encryption';
+import { createKmsKeyResolver } from '../../../../../lambda/shared/backup/kms-key-resolver';
+import type { BackupDecryptor } from '../../../../../lambda/shared/backup/verify/backup-decryptor';
+import { describeBackup } from '../../../../../lambda/shared/backup/verify/backup-object';
+import { verifyContent } from '../../../../../lambda/shared/backup/verify/content-verification';
+import { createEnvelopeDecryptor } from '../../../../../lambda/shared/backup/verify/envelope-decryptor';
+import { gzipOf } from './fake-backups-bucket';
+
+const kmsMock = mockClient(KMSClient);
+const KEY = 'backups/db/20261123/db_20261123_040000.dump';
+const DUMP = readFileSync(join(__dirname, '../../../../fixtures/backups/shop.dump'));
+const DATA_KEY = Buffer.alloc(32, 9);
+const WRAPPED = Buffer.from('wrapped-data-key');
+
+let resolver: KeyResolver;
+
+beforeEach(() => {
+  kmsMock.reset();
+  kmsMock
+    .on(GenerateDataKeyCommand)
+    .resolves({ Plaintext: DATA_KEY, CiphertextBlob: WRAPPED, KeyId: 'arn:key' });
+  kmsMock.on(DecryptCommand).resolves({ Plaintext: DATA_KEY });
+  resolver = createKmsKeyResolver({ kms: new KMSClient({ region: 'eu-west-1' }), keyId: 'arn:key' });
+});
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+async function encrypt(plain: Buffer, keyResolver: KeyResolver, key = KEY): Promise<Buffer> {
+  const dataKey = await keyResolver.generateDataKey({ source: 'db', key });
+  const stream = createEncryptStream(dataKey, { segmentSize: 1024 });
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise((resolve) => stream.on('end', resolve));
+  stream.end(plain);
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/** A backup as `stowage backup push --encrypt` stores it. */
+function encryptedObject(plain: Buffer, stored: Buffer, keySource: 'kms' | 'passphrase') {
+  return describeBackup(KEY, {
+    $metadata: {},
+    ContentLength: stored.length,
+    Metadata: {
+      sha256: sha256(plain),
+      'stored-sha256': sha256(stored),
+      'original-size': String(plain.length),
+      encryption: 'stowage-aes256gcm-v1',
+      'key-source': keySource,
+      source: 'db',
+    },
+  });
+}
+
+async function* chunksOf(bytes: Buffer, size = 500) {
+  for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
+}
+
+function checksOf(outcome: Awaited<ReturnType<typeof verifyContent>>) {
+  return Object.fromEntries(outcome.checks.map((check) => [check.name, check]));
+}
+
+describe('verifyContent with client-side encryption', () => {
+  it('decrypts a KMS-encrypted dump, checks its format and that the plaintext matches the sha256 metadata', async () => {
+    // Arrange
+    const stored = await encrypt(DUMP, resolver);
+
+    // Act
+    const outcome = await verifyContent({
+      stored: chunksOf(stored),
+      object: encryptedObject(DUMP, stored, 'kms'),
+      format: 'pg-dump',
+      decryptor: createEnvelopeDecryptor(resolver),
+    });
+
+    // Assert
+    const checks = checksOf(outcome);
+    expect(checks.checksum).toMatchObject({
+      ok: true,
+      detail: `sha256 of ${stored.length} stored bytes matches stored-sha256`,
+    });
+    expect(checks.decryption).toMatchObject({
+      ok: true,
+      detail: `stowage-aes256gcm-v1 (KMS): ${DUMP.length} bytes, sha256 matches`,
+    });
+    expect(checks.format).toMatchObject({ ok: true });
+    expect(outcome.summary?.entries).toBe(24);
+    expect(kmsMock.commandCalls(DecryptCommand)[0]!.args[0].input.EncryptionContext).toEqual({
+      source: 'db',
+      key: KEY,
+    });
+  });
+
+  it('fails decryption of tampered ciphertext but still verifies (and fails) the stored checksum', async () => {
+    // Arrange
+    const stored = await encrypt(gzipOf(5000), resolver);
+    const object = encryptedObject(gzipOf(5000), stored, 'kms');
+    const tampered = Buffer.from(stored);
+    tampered[tampered.length - 100] ^= 1;
+
+    // Act
+    const outcome = await verifyContent({
+      stored: chunksOf(tampered),
+      object,
+      format: 'gzip',
+      decryptor: createEnvelopeDecryptor(resolver),
+    });
+
+    // Assert
+    const checks = checksOf(outcome);
+    expect(checks.checksum?.ok).toBe(false);
+    expect(checks.decryption).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('failed authentication'),
+    });
+    expect(checks.format).toMatchObject({ ok: true, skipped: true, detail: 'skipped: not decrypted' });
+  });
+
+  it('skips content checks of a passphrase-encrypted backup, visibly, and still verifies stored-sha256', async () => {
+    // Arrange
+    const passphrase = createPassphraseKeyResolver('correct horse', { cost: { log2N: 10, r: 8, p: 1 } });
+    const stored = await encrypt(DUMP, passphrase);
+
+    // Act
+    const outcome = await verifyContent({
+      stored: chunksOf(stored),
+      object: encryptedObject(DUMP, stored, 'passphrase'),
+      format: 'pg-dump',
+      decryptor: createEnvelopeDecryptor(resolver),
+    });
+
+    // Assert
+    expect(outcome.checks).toEqual([
+      { name: 'checksum', ok: true, detail: `sha256 of ${stored.length} stored bytes matches stored-sha256` },
+      { name: 'decryption', ok: true, skipped: true, detail: 'skipped: passphrase-encrypted' },
+      { name: 'format', ok: true, skipped: true, detail: 'skipped: passphrase-encrypted' },
+    ]);
+  });
+
+  it('fails a KMS-encrypted backup when no decryptor is available, and rethrows KMS errors', async () => {
+    // Arrange
+    const stored = await encrypt(DUMP, resolver);
+    const object = encryptedObject(DUMP, stored, 'kms');
+    kmsMock
+      .on(DecryptCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: {} }));
+
+    // Act
+    const without = await verifyContent({ stored: chunksOf(stored), object, format: 'pg-dump' });
+    const denied = verifyContent({
+      stored: chunksOf(stored),
+      object,
+      format: 'pg-dump',
+      decryptor: createEnvelopeDecryptor(resolver),
+    });
+
+    // Assert
+    expect(checksOf(without).decryption).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('no decryptor'),
+    });
+    await expect(denied).rejects.toMatchObject({ name: 'KmsKeyError' });
+  });
+
+  it('passes decrypted bytes through a decryptor stream in order (a custom BackupDecryptor)', async () => {
+    // Arrange: an identity "decryption" proves the plumbing independently of the envelope format.
+    const plain = gzipOf(4000);
+    const identity: BackupDecryptor = {
+      createDecryptStream: async () => new PassThrough(),
+      isDataError: () => false,
+    };
+    const object = encryptedObject(plain, plain, 'kms');
+
+    // Act
+    const outcome = await verifyContent({
+      stored: chunksOf(plain, 77),
+      object,
+      format: 'gzip',
+      decryptor: identity,
+    });
+
+    // Assert
+    expect(outcome.checks.map((check) => [check.name, check.ok])).toEqual([
+      ['checksum', true],
+      ['decryption', true],
+      ['format', true],
+    ]);
+  });
+});
