@@ -2,6 +2,7 @@ import { Tags } from 'aws-cdk-lib';
 import type { Stage } from 'aws-cdk-lib';
 import type { StowageConfig } from './config';
 import { stackName } from './config/naming';
+import { BackupsStack } from './stacks/backups-stack';
 import { IntakeStack } from './stacks/intake-stack';
 import { KeysStack } from './stacks/keys-stack';
 import { ReplicaStack } from './stacks/replica-stack';
@@ -12,6 +13,7 @@ export interface StowageStacks {
   readonly keys: KeysStack;
   readonly storage: StorageStack;
   readonly intake: IntakeStack;
+  readonly backups: BackupsStack;
   /** Only when replication is on. */
   readonly replica?: ReplicaStack;
 }
@@ -55,11 +57,18 @@ export function createStowage(scope: Stage, config: StowageConfig): StowageStack
     description: `Stowage ${config.envName}: intake API, scan pipeline, queues and results bus`,
   });
 
-  for (const stack of [keys, storage, intake, replica]) {
+  const backups = new BackupsStack(scope, stackName(config, 'Backups'), {
+    ...base,
+    keys: keys.keys,
+    backupsBucket: storage.backups,
+    description: `Stowage ${config.envName}: nightly backup verification, its schedule and the backup writer role`,
+  });
+
+  for (const stack of [keys, storage, intake, backups, replica]) {
     if (!stack) continue;
     Tags.of(stack).add('stowage:app', 'stowage');
     Tags.of(stack).add('stowage:env', config.envName);
     for (const [key, value] of Object.entries(config.tags)) Tags.of(stack).add(key, value);
   }
-  return { keys, storage, intake, replica };
+  return { keys, storage, intake, backups, replica };
 }

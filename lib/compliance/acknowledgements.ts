@@ -118,7 +118,7 @@ export const ACKNOWLEDGEMENTS = {
     rules: ['AwsSolutions::AwsSolutions-IAM5[Resource::*]'],
     reason:
       'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so AWS requires the all-resources wildcard for them. They are the only statement on it; every other statement names its resource.',
-    where: 'Intake: the policy of every handler role (StowageFunction)',
+    where: 'Intake and Backups: the policy of every handler role (StowageFunction)',
   },
   handlerNotInvokedAsynchronously: {
     rules: [`${NIST}-LambdaDLQ`, `${HIPAA}-LambdaDLQ`, 'Serverless::Serverless-LambdaDLQ'],
@@ -126,17 +126,29 @@ export const ACKNOWLEDGEMENTS = {
       "A Lambda DLQ only receives failed asynchronous invocations. These handlers are invoked synchronously (HTTP API) or by SQS event source mappings, whose failed messages go to the source queue's own DLQ; StowageFunction sets an on-failure destination whenever a handler is invoked asynchronously.",
     where: 'Intake: API, scan, quarantine and process handlers (StowageFunction without asyncFailureQueue)',
   },
+  asyncFailuresGoToDestination: {
+    rules: [`${NIST}-LambdaDLQ`, `${HIPAA}-LambdaDLQ`, 'Serverless::Serverless-LambdaDLQ'],
+    reason:
+      "This handler is invoked asynchronously and its failed invocations (after Lambda's retries) go to an on-failure destination: a KMS-encrypted SQS queue with its own DLQ. A destination record carries the request, the response and the error, which a Lambda DLQ (the rule's check) would not; configuring both would deliver every failure twice.",
+    where: 'Backups: the verification handler (StowageFunction with asyncFailureQueue)',
+  },
   handlersOutsideVpc: {
     rules: [`${NIST}-LambdaInsideVPC`, `${HIPAA}-LambdaInsideVPC`, `${GUARD}lambda_inside_vpc_check`],
     reason:
-      'The handlers call only AWS APIs (S3, DynamoDB, EventBridge, SQS) over TLS with IAM-signed requests and hold no network-reachable data; a VPC would add NAT or endpoint cost without narrowing access, which IAM, key policies and the bucket policies already enforce. A clamd fleet on a private network (intake.clamdAddress) will need the scan handler in that VPC.',
-    where: 'Intake: API, scan, quarantine and process handlers',
+      'The handlers call only AWS APIs (S3, DynamoDB, EventBridge, SQS, KMS, SNS) over TLS with IAM-signed requests and hold no network-reachable data; a VPC would add NAT or endpoint cost without narrowing access, which IAM, key policies and the bucket policies already enforce. A clamd fleet on a private network (intake.clamdAddress) will need the scan handler in that VPC.',
+    where: 'Intake: API, scan, quarantine and process handlers; Backups: the verification handler',
   },
   pipelineObjectPrefixWildcards: {
     rules: ['AwsSolutions::AwsSolutions-IAM5[Resource::{bucketArn}/{prefix}*]'],
     reason:
       'Upload keys carry a per-upload id (uploads/<userId>/<date>/<uploadId>.<ext>), so a handler can only be scoped to one key prefix of one bucket (uploads/, processed/ or quarantine/ and every key below it), never the whole bucket. Actions are listed one by one.',
     where: 'Intake: the policies of the API, scan, quarantine and process handler roles',
+  },
+  backupObjectPrefixWildcards: {
+    rules: ['AwsSolutions::AwsSolutions-IAM5[Resource::{bucketArn}/{prefix}*]'],
+    reason:
+      'Backup keys carry the source and the time they were taken (backups/<source>/<yyyymmdd>/<source>_<yyyymmdd_hhmmss>.<ext>, reports/<yyyymmdd>.json), so new keys appear every night and a role can only be scoped to key prefixes of the backups bucket: the verifier reads backups/ and writes reports/, writers write backups/ and test/. Actions are listed one by one and listing is limited to backups/ by an s3:prefix condition.',
+    where: 'Backups: the policies of the verification handler role and the backup writer role',
   },
   guardDutyDocumentedWildcards: {
     rules: [
@@ -151,7 +163,8 @@ export const ACKNOWLEDGEMENTS = {
     rules: [`${GUARD}sqs_dlq_check`, 'Serverless::Serverless-SQSRedrivePolicy'],
     reason:
       'This queue is the dead-letter queue: messages stay 14 days for investigation and redrive to their source queue; a DLQ of the DLQ would only hide poison messages one level deeper.',
-    where: 'Intake: the DLQ of the intake, quarantine and process queues (EncryptedQueue)',
+    where:
+      'Intake: the DLQ of the intake, quarantine and process queues; Backups: the DLQ of the verification failures queue (EncryptedQueue)',
   },
   sqsEventSourceUsesQueueDlq: {
     rules: ['Serverless::Serverless-LambdaEventSourceMappingDestination'],
@@ -163,13 +176,15 @@ export const ACKNOWLEDGEMENTS = {
     rules: [`${GUARD}sqs_queue_encrypted_check`, `${GUARD}cloudwatch_log_group_encrypted_check`],
     reason:
       'False positive: the resource is encrypted with a customer-managed key of the Keys stack (KmsMasterKeyId / KmsKeyId are set, and tests assert them), but the Control Tower rule only recognises a literal, Ref or GetAtt, not the cross-stack reference (Fn::GetStackOutput) CDK renders.',
-    where: 'Intake: every queue and DLQ (EncryptedQueue) and every log group (handlers, API access logs)',
+    where:
+      'Intake and Backups: every queue and DLQ (EncryptedQueue) and every log group (handlers, API access logs)',
   },
   logRetentionByConfig: {
     rules: [`${GUARD}cloudwatch_log_group_retention_period_check`],
     reason:
       'Log retention comes from config (logRetentionDays): dev keeps 30 days and staging 90 to limit cost on non-production data; prod keeps 365 days and raises no finding.',
-    where: 'Intake: handler and API access log groups, where logRetentionDays < 365 (dev, staging)',
+    where:
+      'Intake and Backups: handler and API access log groups, where logRetentionDays < 365 (dev, staging)',
   },
   statusTableCoveredByPitr: {
     rules: [`${NIST}-DynamoDBInBackupPlan`, `${HIPAA}-DynamoDBInBackupPlan`],

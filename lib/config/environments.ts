@@ -1,6 +1,7 @@
 import { DEFAULT_ALLOWED_TYPES } from '../../lambda/shared/scan/media-types';
 import { DEFAULT_STATUS_TTL_DAYS } from '../../lambda/shared/status/status-table';
 import type { EnvName, StowageConfig } from './schema';
+import { BACKUP_SOURCE_DEFAULTS } from './schema';
 
 /** Settings every environment starts from; each environment below overrides what differs. */
 export type EnvDefinition = Omit<StowageConfig, 'envName' | 'account' | 'region'> & {
@@ -11,6 +12,18 @@ export type EnvDefinition = Omit<StowageConfig, 'envName' | 'account' | 'region'
 };
 
 const MiB = 1024 * 1024;
+
+type BackupSource = StowageConfig['backups']['sources'][number];
+
+/** A backup source with the default expectations (26 hours, at most a 50 % drop) unless `overrides` says otherwise. */
+function backupSource(
+  name: string,
+  format: BackupSource['format'],
+  minBytes: number,
+  overrides: Partial<Pick<BackupSource, 'maxAgeHours' | 'maxDropPercent'>> = {},
+): BackupSource {
+  return { name, format, minBytes, ...BACKUP_SOURCE_DEFAULTS, ...overrides };
+}
 
 const base: EnvDefinition = {
   region: undefined,
@@ -66,6 +79,20 @@ const base: EnvDefinition = {
     dlqMaxReceiveCount: 5,
     resultsArchiveRetentionDays: 30,
   },
+  backups: {
+    // The seed documents' nightly backups: the main database (pg_dump custom format) and the server files.
+    // Floors are deliberately low (a backup smaller than this is certainly broken); maxDropPercent catches
+    // a shrinking one. Raise them per env once real sizes are known.
+    sources: [backupSource('main-db', 'pg-dump', 1 * MiB), backupSource('server-files', 'tar-gz', 1 * MiB)],
+    // 04:00 UTC daily: after the nightly backups have landed.
+    verifySchedule: 'cron(0 4 * * ? *)',
+    // Streams every newest backup through sha256 and the format checks: 15 minutes (the Lambda maximum) covers
+    // several GiB at S3's ~60 MiB/s per stream; one run at a time (the operations handler may start a second).
+    verifier: { memoryMb: 2048, timeoutSeconds: 900, reservedConcurrency: 1 },
+    logLevel: 'INFO',
+    writerPrincipalArns: [],
+    requireReplication: false,
+  },
   tags: {},
 };
 
@@ -78,6 +105,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
     ...base,
     account: undefined,
     intake: { ...base.intake, logLevel: 'DEBUG' },
+    backups: { ...base.backups, logLevel: 'DEBUG' },
   },
   staging: {
     ...base,
@@ -120,6 +148,8 @@ export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
       guardDuty: { malwareProtection: true, inconclusiveVerdict: 'SUSPICIOUS' },
       resultsArchiveRetentionDays: 90,
     },
+    // Every backup must have reached the replica region (replication status COMPLETED).
+    backups: { ...base.backups, requireReplication: true },
   },
 };
 

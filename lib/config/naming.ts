@@ -85,3 +85,22 @@ export function replicaBucketName(
 ): string {
   return `stowage-${config.envName}-${config.account}-${config.replication.replicaRegion}-${bucket}-replica`;
 }
+
+/**
+ * `stowage-<env>-operations`: the SNS topic operations alerts go to. The Operations stack creates it with this
+ * fixed name; stacks it depends on (Backups) publish to it by name, so that neither needs a reference to the
+ * other's resources and the Operations stack can depend on them without a cycle.
+ */
+export function operationsTopicName(config: Pick<StowageConfig, 'envName'>): string {
+  return `stowage-${config.envName}-operations`;
+}
+
+/** ARN of the operations topic (operationsTopicName) in the env's primary region. */
+export function operationsTopicArn(config: Pick<StowageConfig, 'envName' | 'account' | 'region'>): string {
+  return `arn:aws:sns:${config.region}:${config.account}:${operationsTopicName(config)}`;
+}
+
+/** `stowage-<env>-backups`: the EventBridge Scheduler group of the backup verification schedule. */
+export function backupsScheduleGroupName(config: Pick<StowageConfig, 'envName'>): string {
+  return `stowage-${config.envName}-backups`;
+}

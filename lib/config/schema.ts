@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { SOURCE_NAME_PATTERN } from '../../lambda/shared/backup/backup-layout';
+import { cronExpressionProblem } from './cron-expression';
 
 /** The environments Stowage deploys to. Adding one: see README "Adding an environment". */
 export const ENV_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -74,6 +76,60 @@ export const bucketLifecycleSchema = z.object({
   archiveStorageClass: z.enum(ARCHIVE_STORAGE_CLASSES).optional(),
   /** Days after which current objects expire, if set. */
   expirationDays: days.optional(),
+});
+
+/** Content checks a backup source gets, by what its backups are (BackupSourceConfig.format). */
+export const BACKUP_FORMATS = ['pg-dump', 'gzip', 'tar-gz', 'raw'] as const;
+
+/** Defaults of a backup source's expectations (BackupSourceConfig). */
+export const BACKUP_SOURCE_DEFAULTS = {
+  /** A nightly backup plus two hours of slack. */
+  maxAgeHours: 26,
+  /** The newest backup may be at most half the size of the median of the previous 7. */
+  maxDropPercent: 50,
+} as const;
+
+/** One backup source and what its newest backup must look like (lambda/shared/backup/backup-source.ts). */
+export const backupSourceSchema = z.object({
+  /** Source name, as in the key layout `backups/<source>/…`. */
+  name: z
+    .string()
+    .regex(
+      SOURCE_NAME_PATTERN,
+      'must be 1-63 lower-case letters, digits and dashes, starting with a letter or digit',
+    ),
+  /** What the backup is: decides the content checks. */
+  format: z.enum(BACKUP_FORMATS),
+  /** The newest backup must be younger than this many hours. */
+  maxAgeHours: z
+    .number()
+    .int('must be a whole number of hours')
+    .min(1, 'must be at least 1 hour')
+    .max(24 * 366, 'must be at most 8784 hours (a year)')
+    .default(BACKUP_SOURCE_DEFAULTS.maxAgeHours),
+  /** The newest backup must be at least this many bytes (original size). */
+  minBytes: z.number().int('must be a whole number of bytes').min(1, 'must be at least 1 byte'),
+  /** The newest backup may be at most this much smaller than the median of the previous 7 (percent). */
+  maxDropPercent: z
+    .number()
+    .min(0, 'must be between 0 and 100')
+    .max(100, 'must be between 0 and 100')
+    .default(BACKUP_SOURCE_DEFAULTS.maxDropPercent),
+});
+
+/** Settings of the nightly verification handler: one run at a time, long enough for multi-GiB streamed checks. */
+export const verifierSettingsSchema = handlerSettingsSchema.extend({
+  /** Reserved concurrency: 1 or 2 (the nightly run, and one re-verification the operations handler starts). */
+  reservedConcurrency: z
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .max(2, 'must be at most 2 (verification runs are not parallelised)'),
+});
+
+const cronExpression = z.string().superRefine((expression, ctx) => {
+  const problem = cronExpressionProblem(expression);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 export const configSchema = z
@@ -184,6 +240,20 @@ export const configSchema = z
       /** Days the results bus archive keeps events (replays for new subscribers and recovery). */
       resultsArchiveRetentionDays: days,
     }),
+    backups: z.object({
+      /** The sources the nightly verification checks; names are unique. */
+      sources: z.array(backupSourceSchema).min(1, 'needs at least one source (the verifier checks each)'),
+      /** When the verification runs: an EventBridge Scheduler cron expression, evaluated in UTC. */
+      verifySchedule: cronExpression,
+      /** The verification handler. */
+      verifier: verifierSettingsSchema,
+      /** Log level of the verification handler (Powertools). */
+      logLevel: z.enum(LOG_LEVELS),
+      /** IAM roles or users that may assume the backup writer role (push backups). Empty: no writer role. */
+      writerPrincipalArns: z.array(iamArn),
+      /** Every backup must show replication status COMPLETED (needs replication.enabled). */
+      requireReplication: z.boolean(),
+    }),
     /** Extra tags on every resource. `stowage:env` and `stowage:app` are always set. */
     tags: z.record(z.string(), z.string()),
   })
@@ -208,6 +278,13 @@ export const configSchema = z
       }
       if (c.removalPolicy !== 'retain') {
         ctx.addIssue({ code: 'custom', path: ['removalPolicy'], message: "must be 'retain' in prod" });
+      }
+      if (!c.backups.requireReplication) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['backups', 'requireReplication'],
+          message: 'must be true in prod (every backup must reach the replica region)',
+        });
       }
       if (!c.intake.jwt.issuerUrl.startsWith('https://')) {
         ctx.addIssue({
@@ -272,6 +349,26 @@ export const configSchema = z
         message:
           `too short to scan a batch of ${scan.batchSize} uploads of uploads.maxSizeBytes at ~60 MiB/s: ` +
           `needs at least ${needed} seconds (or a smaller batchSize or maxSizeBytes)`,
+      });
+    }
+    const seen = new Map<string, number>();
+    c.backups.sources.forEach((source, i) => {
+      const first = seen.get(source.name);
+      if (first === undefined) {
+        seen.set(source.name, i);
+        return;
+      }
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backups', 'sources', i, 'name'],
+        message: `duplicates backups.sources.${first}.name: source names must be unique`,
+      });
+    });
+    if (c.backups.requireReplication && !c.replication.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backups', 'requireReplication'],
+        message: 'can only be true when replication.enabled is true (nothing would ever replicate)',
       });
     }
     const lockDays = c.lifecycle.backups.objectLockRetentionDays;

@@ -3,7 +3,6 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -151,14 +150,43 @@ export class StowageFunction extends Construct {
     acknowledge(this.policy, 'xrayWriteNeedsWildcardResource');
 
     if (props.asyncFailureQueue) {
-      this.function.configureAsyncInvoke({
-        onFailure: new destinations.SqsDestination(props.asyncFailureQueue),
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(6),
-      });
+      this.sendAsyncFailuresTo(props.asyncFailureQueue);
     } else {
       acknowledge(this.function, 'handlerNotInvokedAsynchronously');
     }
+  }
+
+  /**
+   * Failed asynchronous invocations (after Lambda's 2 retries, or 6 hours) go to `queue` as an on-failure
+   * destination record (request, response and error). Lambda sends it with the function's role, which gets
+   * exactly SendMessage on the queue and, for an SSE-KMS queue, GenerateDataKey and Decrypt on its key through
+   * SQS (SqsDestination would grant `kms:ReEncrypt*` and `kms:GenerateDataKey*`).
+   */
+  private sendAsyncFailuresTo(queue: sqs.IQueue): void {
+    this.function.configureAsyncInvoke({
+      onFailure: { bind: () => ({ destination: queue.queueArn }) },
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SendFailedInvocations',
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
+      }),
+    );
+    if (queue.encryptionMasterKey) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'EncryptFailedInvocations',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [queue.encryptionMasterKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+    // The rule packs look for a Lambda DLQ; the on-failure destination replaces it.
+    acknowledge(this.function, 'asyncFailuresGoToDestination');
   }
 }
 

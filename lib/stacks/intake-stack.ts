@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -28,6 +28,7 @@ import { MalwareProtectionPlan } from '../constructs/malware-protection-plan';
 import type { HandlerEnvironment } from '../constructs/stowage-function';
 import { StowageFunction } from '../constructs/stowage-function';
 import { grantAccessByTag } from '../security/access';
+import { localKeys } from './local-keys';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
 
@@ -494,20 +495,4 @@ export class IntakeStack extends Stack {
       conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } },
     });
   }
-}
-
-/** References to the Keys stack's keys whose key policies CDK cannot edit from here. */
-function localKeys(
-  scope: Construct,
-  keys: Readonly<Record<IntakeKeyPurpose, kms.IKey>>,
-): Readonly<Record<IntakeKeyPurpose, kms.IKey>> {
-  const local = {} as Record<IntakeKeyPurpose, kms.IKey>;
-  for (const [purpose, key] of Object.entries(keys) as Array<[IntakeKeyPurpose, kms.IKey]>) {
-    local[purpose] = kms.Key.fromKeyArn(
-      scope,
-      `${purpose[0].toUpperCase()}${purpose.slice(1)}KeyRef`,
-      key.keyArn,
-    );
-  }
-  return local;
 }

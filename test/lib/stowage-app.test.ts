@@ -7,7 +7,12 @@ describe.each(ALL_ENVS)('the %s app', (env) => {
   const all = app.node.children.filter((c): c is Stack => c instanceof Stack);
 
   it('names its stacks Stowage-<env>-<Part>', () => {
-    const expected = [`Stowage-${env}-Keys`, `Stowage-${env}-Storage`, `Stowage-${env}-Intake`];
+    const expected = [
+      `Stowage-${env}-Keys`,
+      `Stowage-${env}-Storage`,
+      `Stowage-${env}-Intake`,
+      `Stowage-${env}-Backups`,
+    ];
     if (env === 'prod') expected.push(`Stowage-${env}-Replica`);
     expect(all.map((s) => s.stackName).sort()).toEqual(expected.sort());
   });

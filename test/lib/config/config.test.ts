@@ -2,6 +2,13 @@ import type { DeepPartial, StowageConfig } from '../../../lib/config';
 import { ConfigError, ENV_NAMES, loadConfig } from '../../../lib/config';
 import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION } from '../../../lib/config/environments';
 
+type BackupSource = StowageConfig['backups']['sources'][number];
+
+/** A valid backup source with `changes`. */
+function source(changes: Partial<BackupSource> = {}): BackupSource {
+  return { name: 'main-db', format: 'pg-dump', maxAgeHours: 26, minBytes: 1, maxDropPercent: 50, ...changes };
+}
+
 /** The ConfigError message for `env` with `overrides`, or a failure if the config is valid. */
 function problemsOf(env: string, overrides: DeepPartial<StowageConfig>): string {
   try {
@@ -79,6 +86,51 @@ describe('environment configs', () => {
       },
     });
     expect(config.intake.clamdAddress).toBe('clamd.internal:3310');
+  });
+
+  it('verifies the seed documents backups nightly at 04:00 UTC with a 15-minute, single-run verifier', () => {
+    const config = loadConfig('dev', { environment: {} });
+    expect(config.backups.sources).toEqual([
+      { name: 'main-db', format: 'pg-dump', maxAgeHours: 26, minBytes: 1024 * 1024, maxDropPercent: 50 },
+      { name: 'server-files', format: 'tar-gz', maxAgeHours: 26, minBytes: 1024 * 1024, maxDropPercent: 50 },
+    ]);
+    expect(config.backups.verifySchedule).toBe('cron(0 4 * * ? *)');
+    expect(config.backups.verifier).toEqual({ memoryMb: 2048, timeoutSeconds: 900, reservedConcurrency: 1 });
+    expect(config.backups.writerPrincipalArns).toEqual([]);
+  });
+
+  it('requires replication of backups exactly where replication is on (prod)', () => {
+    for (const env of ENV_NAMES) {
+      const config = loadConfig(env, { environment: {} });
+      expect(config.backups.requireReplication).toBe(env === 'prod');
+      expect(config.backups.requireReplication).toBe(config.replication.enabled);
+    }
+  });
+
+  it("fills a backup source's omitted expectations with the defaults (26 hours, 50 % drop)", () => {
+    // Arrange
+    const sources = [{ name: 'wiki', format: 'gzip', minBytes: 10 }] as StowageConfig['backups']['sources'];
+    // Act
+    const config = loadConfig('dev', { environment: {}, overrides: { backups: { sources } } });
+    // Assert
+    expect(config.backups.sources).toEqual([
+      { name: 'wiki', format: 'gzip', minBytes: 10, maxAgeHours: 26, maxDropPercent: 50 },
+    ]);
+  });
+
+  it('accepts backup writers and other cron expressions', () => {
+    const config = loadConfig('staging', {
+      environment: {},
+      overrides: {
+        backups: {
+          writerPrincipalArns: ['arn:aws:iam::210987654321:role/ci-backups'],
+          verifySchedule: 'cron(15 3 ? * MON-FRI *)',
+          verifier: { reservedConcurrency: 2 },
+        },
+      },
+    });
+    expect(config.backups.writerPrincipalArns).toEqual(['arn:aws:iam::210987654321:role/ci-backups']);
+    expect(config.backups.verifySchedule).toBe('cron(15 3 ? * MON-FRI *)');
   });
 
   it('takes account and region from CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION when the env leaves them open', () => {
@@ -321,6 +373,102 @@ describe('config validation', () => {
       'dev',
       { intake: { statusRetentionDays: 0 } },
       'intake.statusRetentionDays: must be at least 1 day (got 0)',
+    ],
+    [
+      'a backup source name outside the key layout',
+      'dev',
+      { backups: { sources: [source({ name: 'Main_DB' })] } },
+      'backups.sources.0.name: must be 1-63 lower-case letters, digits and dashes, starting with a letter or digit (got "Main_DB")',
+    ],
+    [
+      'an unknown backup format',
+      'dev',
+      { backups: { sources: [source({ format: 'zip' as 'raw' })] } },
+      'backups.sources.0.format: Invalid option',
+    ],
+    [
+      'duplicate backup source names',
+      'dev',
+      { backups: { sources: [source(), source({ format: 'raw' }), source({ name: 'other' })] } },
+      'backups.sources.1.name: duplicates backups.sources.0.name: source names must be unique (got "main-db")',
+    ],
+    [
+      'no backup sources',
+      'dev',
+      { backups: { sources: [] } },
+      'backups.sources: needs at least one source (the verifier checks each)',
+    ],
+    [
+      'a zero-byte backup floor',
+      'dev',
+      { backups: { sources: [source({ minBytes: 0 })] } },
+      'backups.sources.0.minBytes: must be at least 1 byte (got 0)',
+    ],
+    [
+      'a backup age limit of zero hours',
+      'dev',
+      { backups: { sources: [source({ maxAgeHours: 0 })] } },
+      'backups.sources.0.maxAgeHours: must be at least 1 hour (got 0)',
+    ],
+    [
+      'a size drop above 100 %',
+      'dev',
+      { backups: { sources: [source({ maxDropPercent: 120 })] } },
+      'backups.sources.0.maxDropPercent: must be between 0 and 100 (got 120)',
+    ],
+    [
+      'a verify schedule that is not a cron expression',
+      'dev',
+      { backups: { verifySchedule: 'rate(1 day)' } },
+      'backups.verifySchedule: must be a cron expression such as cron(0 4 * * ? *) (minutes hours day-of-month month day-of-week year): wrap the six fields in cron(…) (got "rate(1 day)")',
+    ],
+    [
+      'a five-field (Unix) cron expression',
+      'dev',
+      { backups: { verifySchedule: 'cron(0 4 * * *)' } },
+      'backups.verifySchedule: must be a cron expression such as cron(0 4 * * ? *) (minutes hours day-of-month month day-of-week year): expected 6 fields, found 5',
+    ],
+    [
+      'an hour out of range',
+      'dev',
+      { backups: { verifySchedule: 'cron(0 24 * * ? *)' } },
+      "backups.verifySchedule: must be a cron expression such as cron(0 4 * * ? *) (minutes hours day-of-month month day-of-week year): hours '24': '24' is not a value from 0 to 23",
+    ],
+    [
+      'both day fields set',
+      'dev',
+      { backups: { verifySchedule: 'cron(0 4 * * * *)' } },
+      'exactly one of day-of-month and day-of-week must be ?',
+    ],
+    [
+      'a verifier timeout beyond the Lambda maximum',
+      'dev',
+      { backups: { verifier: { timeoutSeconds: 901 } } },
+      'backups.verifier.timeoutSeconds: must be at most 900 seconds (got 901)',
+    ],
+    [
+      'parallel verifier runs',
+      'dev',
+      { backups: { verifier: { reservedConcurrency: 3 } } },
+      'backups.verifier.reservedConcurrency: must be at most 2 (verification runs are not parallelised) (got 3)',
+    ],
+    [
+      'a backup writer that is not an IAM ARN',
+      'dev',
+      { backups: { writerPrincipalArns: ['ci-backups'] } },
+      'backups.writerPrincipalArns.0: must be an IAM role or user ARN (got "ci-backups")',
+    ],
+    [
+      'required replication without replication',
+      'staging',
+      { backups: { requireReplication: true } },
+      'backups.requireReplication: can only be true when replication.enabled is true (nothing would ever replicate) (got true)',
+    ],
+    [
+      'unchecked backup replication in prod',
+      'prod',
+      { backups: { requireReplication: false } },
+      'backups.requireReplication: must be true in prod (every backup must reach the replica region) (got false)',
     ],
   ])('rejects %s', (_what, env, overrides, expected) => {
     // Act

@@ -1,5 +1,7 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { cdkJsonContext } from '../../../lib/cdk-json-context';
 import type { StowageFunctionProps } from '../../../lib/constructs/stowage-function';
@@ -106,6 +108,42 @@ describe('StowageFunction', () => {
         OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } },
       },
     });
+  });
+
+  it('lets its role send failure records to an encrypted queue with named actions only, through SQS', () => {
+    // Arrange
+    const s = stack();
+    const key = new kms.Key(s, 'Key');
+    const failures = new sqs.Queue(s, 'Failures', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+    });
+    // Act
+    const fn = new StowageFunction(s, 'Fn', { ...props, asyncFailureQueue: failures });
+    const template = Template.fromStack(s);
+    // Assert
+    const policyId = s.resolve((fn.policy.node.defaultChild as iam.CfnManagedPolicy).logicalId) as string;
+    const statements = template.toJSON().Resources[policyId].Properties.PolicyDocument.Statement as Array<{
+      Sid?: string;
+      Action: string | string[];
+    }>;
+    expect(statements.filter((st) => st.Sid?.includes('FailedInvocations'))).toEqual([
+      {
+        Sid: 'SendFailedInvocations',
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Failures/), 'Arn'] },
+      },
+      {
+        Sid: 'EncryptFailedInvocations',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] },
+        Condition: { StringEquals: { 'kms:ViaService': 'sqs.eu-west-1.amazonaws.com' } },
+      },
+    ]);
+    expect(statements.flatMap((st) => [st.Action].flat()).filter((a) => a.includes('*'))).toEqual([]);
+    template.resourceCountIs('AWS::IAM::Policy', 0);
   });
 
   it.each<[string, Partial<StowageFunctionProps>, string]>([
