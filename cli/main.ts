@@ -38,10 +38,8 @@ export function buildProgram(): Command {
 
   const backup = program
     .command('backup')
-    .description('Write and read the backups bucket: push, list, pull, archive, restore (and verify).');
+    .description('Write, read and verify the backups bucket: push, list, pull, archive, restore, verify.');
   registerBackupCommands(backup, processBackupIo);
-  // `stowage backup verify` (cli/commands/backup/verify.ts) is registered here by its own module:
-  // registerBackupVerifyCommand(backup, processBackupIo);
 
   return program;
 }

@@ -4,7 +4,9 @@ import { runBackupArchiveCommand } from './archive';
 import { runBackupListCommand } from './list';
 import { runBackupPullCommand } from './pull';
 import { runBackupPushCommand } from './push';
+import { resolveBackupConfig, type ConnectionOptions } from './backup-config';
 import { runBackupRestoreCommand } from './restore';
+import { runBackupVerifyCommand, type BackupVerifyCommandOptions } from './verify';
 
 /** The connection flags every backup command takes (each falls back to an environment variable). */
 function withConnection(command: Command): Command {
@@ -17,7 +19,7 @@ function withConnection(command: Command): Command {
 }
 
 /**
- * Registers `stowage backup push|list|pull|archive|restore` on `backup`. Each action sets the exit code its
+ * Registers `stowage backup push|list|pull|archive|restore|verify` on `backup`. Each action sets the exit code its
  * command returns; `io` is built once by the CLI from the process (stdout, stderr, env).
  */
 export function registerBackupCommands(backup: Command, io: () => BackupIo): void {
@@ -82,4 +84,45 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
     .action(async (key: string, options: Parameters<typeof runBackupRestoreCommand>[1]) => {
       process.exitCode = await runBackupRestoreCommand(key, options, io());
     });
+
+  withConnection(backup.command('verify'))
+    .description(
+      "Run the nightly verification's checks now and print the report (read-only: writes no report, sends " +
+        'nothing). Exit 0 all ok, 1 a check failed, 2 usage.',
+    )
+    .option('--env <name>', "the sources and replication requirement of this environment's config")
+    .option(
+      '--config <file>',
+      'a JSON array of sources: [{name, format, maxAgeHours, minBytes, maxDropPercent}]',
+    )
+    .option('--source <name>', 'verify one source, described by the flags below')
+    .option('--format <format>', 'with --source: pg-dump, gzip, tar-gz or raw')
+    .option('--max-age-hours <hours>', 'with --source: newest backup at most this old (default 26)')
+    .option('--min-bytes <bytes>', 'with --source: newest backup at least this big')
+    .option('--max-drop-percent <percent>', 'with --source: at most this much below the median of the last 7')
+    .option(
+      '--require-replication',
+      'require replication status COMPLETED (default: the env config, else off)',
+    )
+    .option('--at <iso-time>', 'verify as of this time (default: now)')
+    .option('--json', 'print the report as JSON')
+    .action(
+      async (
+        options: ConnectionOptions &
+          Omit<BackupVerifyCommandOptions, 'bucket' | 'endpoint' | 'region' | 'profile' | 'kmsKeyArn'>,
+      ) => {
+        const { out, env } = io();
+        const connection = resolveBackupConfig(options, env);
+        process.exitCode = await runBackupVerifyCommand(
+          {
+            ...options,
+            bucket: connection.bucket,
+            endpoint: connection.endpoint,
+            region: connection.region,
+            kmsKeyArn: connection.kmsKeyId,
+          },
+          out,
+        );
+      },
+    );
 }
