@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages behind Stowage's real test servers (see local/servers/):
-# a single-node Ceph RADOS Gateway (S3 API) and ClamAV's clamd.
+# a single-node Ceph RADOS Gateway (S3 API), ClamAV's clamd and a PostgreSQL server.
 #
 # Idempotent: installs only what is missing and is a no-op when everything is there.
 # Package scripts are not allowed to start services: Stowage starts its own daemons on its own
@@ -9,8 +9,11 @@
 # Usage (as root, Debian bookworm): scripts/install-debian-deps.sh
 set -euo pipefail
 
-# postgresql-client: pg_restore, which the backup verification tests compare their dump parser with.
-readonly PACKAGES=(ceph-mon ceph-osd radosgw ceph-common clamav clamav-daemon clamav-testfiles postgresql-client)
+# postgresql-client: pg_dump and pg_restore, which the backup verification tests compare their dump parser with;
+# postgresql-15: the server (initdb, pg_ctl, postgres in /usr/lib/postgresql/15/bin) the backup tests dump from.
+readonly PACKAGES=(ceph-mon ceph-osd radosgw ceph-common clamav clamav-daemon clamav-testfiles postgresql-client
+  postgresql-15)
+readonly POSTGRES_BIN=/usr/lib/postgresql/15/bin
 readonly POLICY_RC_D=/usr/sbin/policy-rc.d
 
 log() { printf 'install-debian-deps: %s\n' "$*"; }
@@ -63,14 +66,14 @@ log "installed in $((SECONDS - start)) s: ${missing[*]}"
 # On a host with systemd the packages enable units that would start at the next boot: disable them.
 # clamav-freshclam cannot reach the internet here and the packaged clamd has no signature database.
 if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
-  for unit in clamav-daemon.service clamav-freshclam.service clamav-daemon.socket; do
+  for unit in clamav-daemon.service clamav-freshclam.service clamav-daemon.socket postgresql.service; do
     if systemctl list-unit-files "$unit" >/dev/null 2>&1; then
       systemctl disable --now "$unit" >/dev/null 2>&1 || true
       log "disabled $unit"
     fi
   done
 elif command -v update-rc.d >/dev/null 2>&1; then
-  for svc in clamav-daemon clamav-freshclam; do
+  for svc in clamav-daemon clamav-freshclam postgresql; do
     if [[ -e "/etc/init.d/$svc" ]]; then
       update-rc.d "$svc" disable >/dev/null 2>&1 || true
     fi
@@ -78,13 +81,17 @@ elif command -v update-rc.d >/dev/null 2>&1; then
 fi
 
 # Report (never kill: they are not ours) any packaged daemon that is running anyway.
-for daemon in clamd freshclam ceph-mon ceph-osd radosgw; do
+for daemon in clamd freshclam ceph-mon ceph-osd radosgw postgres; do
   if pids="$(pgrep -x "$daemon" 2>/dev/null)"; then
     log "warning: a packaged $daemon is running (pid ${pids//$'\n'/ }); Stowage does not use it"
   fi
 done
 
-for bin in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool clamd clamscan; do
+for bin in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool clamd clamscan pg_dump pg_restore; do
   command -v "$bin" >/dev/null 2>&1 || die "$bin still not found after installing"
+done
+# The server binaries are not on PATH in Debian; local/servers/postgres.ts looks for them here.
+for bin in initdb pg_ctl postgres pg_isready; do
+  [[ -x "$POSTGRES_BIN/$bin" ]] || die "$POSTGRES_BIN/$bin still not found after installing"
 done
 log 'done'

@@ -1,22 +1,24 @@
 /**
  * Start, stop and inspect the local test servers by hand.
  *
- *   npx tsx local/servers/cli.ts start|stop|status [rgw|clamd] [--data-dir DIR]
+ *   npx tsx local/servers/cli.ts start|stop|status [rgw|clamd|postgres] [--data-dir DIR]
  *
- * Without a server name, acts on both. Files go to DIR/rgw and DIR/clamd; DIR defaults to
+ * Without a server name, acts on all of them. Files go to DIR/rgw, DIR/clamd and DIR/postgres; DIR defaults to
  * `$STOWAGE_SERVERS_DIR`, else `.stowage/servers` in the repository. Ports come from `STOWAGE_RGW_PORT`,
- * `STOWAGE_RGW_MON_PORT` and `STOWAGE_CLAMD_PORT`, else free ports are picked (and printed).
+ * `STOWAGE_RGW_MON_PORT`, `STOWAGE_CLAMD_PORT` and `STOWAGE_POSTGRES_PORT`, else free ports are picked (and
+ * printed).
  */
 import path from 'node:path';
 import { clamdStatus, startClamd, stopClamd } from './clamd';
+import { postgresStatus, startPostgres, stopPostgres } from './postgres';
 import { rgwStatus, startRgw, stopRgw } from './rgw';
 
 const COMMANDS = ['start', 'stop', 'status'] as const;
-const SERVERS = ['rgw', 'clamd'] as const;
+const SERVERS = ['rgw', 'clamd', 'postgres'] as const;
 type Command = (typeof COMMANDS)[number];
 type ServerName = (typeof SERVERS)[number];
 
-const USAGE = 'usage: npx tsx local/servers/cli.ts start|stop|status [rgw|clamd] [--data-dir DIR]';
+const USAGE = 'usage: npx tsx local/servers/cli.ts start|stop|status [rgw|clamd|postgres] [--data-dir DIR]';
 
 interface Args {
   readonly command: Command;
@@ -54,6 +56,7 @@ async function main(args: Args): Promise<void> {
   const dirs: Record<ServerName, string> = {
     rgw: path.join(args.dataDir, 'rgw'),
     clamd: path.join(args.dataDir, 'clamd'),
+    postgres: path.join(args.dataDir, 'postgres'),
   };
   for (const server of args.servers) {
     const dataDir = dirs[server];
@@ -71,6 +74,14 @@ async function main(args: Args): Promise<void> {
               `  SSE-KMS key ids: ${rgw.kmsKeyIds.join(', ')}\n` +
               `  data: ${rgw.dataDir}`,
           );
+        } else if (server === 'postgres') {
+          const pg = await startPostgres({ dataDir });
+          console.log(
+            `postgres ${pg.reused ? 'already running' : `started in ${Date.now() - started} ms`}: ` +
+              `${pg.host}:${pg.port} (PostgreSQL ${pg.version})\n` +
+              `  PGHOST=${pg.host} PGPORT=${pg.port} PGUSER=${pg.user}   (trust authentication, no password)\n` +
+              `  data: ${pg.dataDir}`,
+          );
         } else {
           const clamd = await startClamd({ dataDir });
           console.log(
@@ -80,7 +91,7 @@ async function main(args: Args): Promise<void> {
         }
         break;
       case 'stop':
-        await (server === 'rgw' ? stopRgw({ dataDir }) : stopClamd({ dataDir }));
+        await { rgw: stopRgw, clamd: stopClamd, postgres: stopPostgres }[server]({ dataDir });
         console.log(`${server} stopped (${Date.now() - started} ms)`);
         break;
       case 'status':
@@ -90,6 +101,13 @@ async function main(args: Args): Promise<void> {
             status.server
               ? `rgw running: ${status.server.endpoint} (pids ${status.pids.join(', ')})`
               : `rgw not running${status.pids.length ? ` (stray pids ${status.pids.join(', ')}: run stop)` : ''}`,
+          );
+        } else if (server === 'postgres') {
+          const status = await postgresStatus({ dataDir });
+          console.log(
+            status.server
+              ? `postgres running: ${status.server.host}:${status.server.port} (pid ${status.pid})`
+              : `postgres not running${status.pid ? ` (stray pid ${status.pid}: run stop)` : ''}`,
           );
         } else {
           const status = await clamdStatus({ dataDir });

@@ -74,6 +74,10 @@ export interface RunOptions {
   readonly logFiles?: readonly string[];
   /** Daemons the command depends on; if one exits meanwhile, kill the command and fail with its log. */
   readonly daemons?: readonly SpawnedDaemon[];
+  /** Run as this user and group (only root may switch). Default: this process's. */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
+  /** Working directory of the command. Default: this process's. */
+  readonly cwd?: string;
 }
 
 /** Runs a command to completion and returns its stdout; on failure throws with stderr and log tails. */
@@ -89,7 +93,14 @@ export function runCommand(
     const child = execFile(
       command,
       args,
-      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      {
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 * 1024 * 1024,
+        encoding: 'utf8',
+        ...(options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid } : {}),
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+      },
       (error, stdout, stderr) => {
         clearInterval(watcher);
         if (!error) {

@@ -115,7 +115,9 @@ export function createClamdEngine(options: ClamdEngineOptions = {}): ScanEngine 
           }
         }
         return verdict('ERROR', sent, {
-          reason: signal?.aborted ? `scan aborted: ${errorMessage(signal.reason)}` : error.message,
+          reason: signal?.aborted
+            ? `scan aborted: ${errorMessage(signal.reason)}`
+            : withCauseHint(error.message),
         });
       } finally {
         signal?.removeEventListener('abort', onAbort);
@@ -129,4 +131,14 @@ function positive(values: Record<string, number>): string[] {
   return Object.entries(values)
     .filter(([, value]) => !(value > 0))
     .map(([key, value]) => `${key} must be positive, got ${value}`);
+}
+
+/**
+ * A connection that dies while the object is still being sent, with no reply read, is most often clamd refusing a
+ * stream over its size limit: it answers and closes at once, and the client's next write can fail (EPIPE /
+ * ECONNRESET) before the answer is read. Say so, so that an operator looks at StreamMaxLength first.
+ */
+function withCauseHint(message: string): string {
+  if (!/EPIPE|ECONNRESET|closed the connection during the stream/.test(message)) return message;
+  return `${message} (clamd closes the connection like this when a stream exceeds its size limit, StreamMaxLength)`;
 }

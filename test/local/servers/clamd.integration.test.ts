@@ -75,12 +75,18 @@ describe('local clamd (real ClamAV)', () => {
     });
 
     it('never answers OK for a stream over the limit', async () => {
-      // Act
-      const reply = await instream(limited.host, limited.port, randomBytes(2 * MiB));
+      // Act: clamd answers the limit and closes while the client may still be writing; depending on timing the
+      // client reads that reply or sees the connection reset (EPIPE / ECONNRESET). Either way: refused, never OK.
+      const outcome = await instream(limited.host, limited.port, randomBytes(2 * MiB)).then(
+        (reply) => reply,
+        (error: NodeJS.ErrnoException) => `connection ${error.code ?? error.message}`,
+      );
 
       // Assert
-      expect(reply).not.toBe('stream: OK');
-      expect(reply).toMatch(/size limit exceeded|Heuristics\.Limits\.Exceeded/);
+      expect(outcome).not.toBe('stream: OK');
+      expect(outcome).toMatch(
+        /size limit exceeded|Heuristics\.Limits\.Exceeded|connection (EPIPE|ECONNRESET)/,
+      );
     });
 
     it('still scans a stream under the limit', async () => {

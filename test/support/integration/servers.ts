@@ -23,13 +23,17 @@ export const TEST_SERVER_ENV = {
   kmsKeyId: 'STOWAGE_TEST_KMS_KEY_ID',
   clamdHost: 'STOWAGE_TEST_CLAMD_HOST',
   clamdPort: 'STOWAGE_TEST_CLAMD_PORT',
+  postgresHost: 'STOWAGE_TEST_POSTGRES_HOST',
+  postgresPort: 'STOWAGE_TEST_POSTGRES_PORT',
+  postgresUser: 'STOWAGE_TEST_POSTGRES_USER',
 } as const;
 
 export interface TestServers {
-  /** Parent data directory: the RGW lives in `<dataDir>/rgw`, clamd in `<dataDir>/clamd`. */
+  /** Parent data directory: the RGW lives in `<dataDir>/rgw`, clamd in `<dataDir>/clamd`, PostgreSQL in `<dataDir>/postgres`. */
   readonly dataDir: string;
   readonly rgwDataDir: string;
   readonly clamdDataDir: string;
+  readonly postgresDataDir: string;
   readonly s3: {
     readonly endpoint: string;
     readonly region: string;
@@ -39,6 +43,8 @@ export interface TestServers {
     readonly kmsKeyId: string;
   };
   readonly clamd: { readonly host: string; readonly port: number };
+  /** A PostgreSQL superuser with trust authentication on 127.0.0.1 (no password). */
+  readonly postgres: { readonly host: string; readonly port: number; readonly user: string };
 }
 
 /** The servers of this run; throws a clear error when the tests were not started with the integration config. */
@@ -58,6 +64,7 @@ export function getTestServers(): TestServers {
     dataDir,
     rgwDataDir: path.join(dataDir, 'rgw'),
     clamdDataDir: path.join(dataDir, 'clamd'),
+    postgresDataDir: path.join(dataDir, 'postgres'),
     s3: {
       endpoint: read(TEST_SERVER_ENV.s3Endpoint),
       region: read(TEST_SERVER_ENV.s3Region),
@@ -66,6 +73,11 @@ export function getTestServers(): TestServers {
       kmsKeyId: read(TEST_SERVER_ENV.kmsKeyId),
     },
     clamd: { host: read(TEST_SERVER_ENV.clamdHost), port: Number(read(TEST_SERVER_ENV.clamdPort)) },
+    postgres: {
+      host: read(TEST_SERVER_ENV.postgresHost),
+      port: Number(read(TEST_SERVER_ENV.postgresPort)),
+      user: read(TEST_SERVER_ENV.postgresUser),
+    },
   };
 }
 

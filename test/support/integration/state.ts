@@ -3,6 +3,7 @@
  * share `globalThis`; the test workers get endpoints through environment variables instead (servers.ts).
  */
 import type { ClamdServer } from '../../../local/servers/clamd';
+import type { PostgresServer } from '../../../local/servers/postgres';
 import type { RgwServer } from '../../../local/servers/rgw';
 
 export interface RunningServers {
@@ -11,6 +12,7 @@ export interface RunningServers {
   readonly keep: boolean;
   readonly rgw: RgwServer;
   readonly clamd: ClamdServer;
+  readonly postgres: PostgresServer;
 }
 
 const KEY = Symbol.for('stowage.integration.servers');

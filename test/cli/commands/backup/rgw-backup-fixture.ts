@@ -1,12 +1,12 @@
 /** A fresh versioned bucket on the test run's Ceph RGW and a BackupIo pointed at it. */
-import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { BackupIo } from '../../../../cli/commands/backup/backup-io';
+import { createS3Client } from '../../../../lambda/shared/aws/s3-client';
 import {
   createTestS3Client,
   deleteBucketWithContents,
   getTestServers,
-  testS3ClientConfig,
   uniqueBucketName,
 } from '../../../support/integration/servers';
 
@@ -56,9 +56,14 @@ export function useRgwBackupBucket(prefix: string): RgwBackupFixture {
         progress: () => undefined,
         isTty: false,
         env,
-        // The CLI's own clients read credentials from process.env; in-process tests hand them over explicitly.
-        createClients: () => {
-          const client = new S3Client(testS3ClientConfig());
+        // The CLI's own client factory, with the endpoint the command resolved (--endpoint-url, else the env's);
+        // the CLI reads credentials from process.env, in-process tests hand them over explicitly.
+        createClients: (config) => {
+          const client = createS3Client({
+            endpoint: config.endpoint ?? servers.s3.endpoint,
+            region: config.region ?? servers.s3.region,
+            credentials: { accessKeyId: servers.s3.accessKey, secretAccessKey: servers.s3.secretKey },
+          });
           return {
             s3: client,
             kms: () => new KMSClient({ region: 'us-east-1' }),

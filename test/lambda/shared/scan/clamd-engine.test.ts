@@ -215,9 +215,10 @@ describe('clamd engine (fake clamd)', () => {
     const data = pseudoRandom(16 * MiB);
     // Act
     const verdict = await scanWith({ kind: 'close-after', afterBytes: MiB }, data);
-    // Assert
+    // Assert: ERROR, and the reason points at the usual cause (the stream is over clamd's size limit).
     expect(verdict.status).toBe('ERROR');
     expect(verdict.reason).toMatch(/clamd/);
+    expect(verdict.reason).toContain('exceeds its size limit, StreamMaxLength');
   });
 
   it('refuses objects above maxStreamLength without a CLEAN verdict', async () => {
