@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import { createReadStream } from 'fs';
+import { createReadStream as openReadStream } from 'fs';
 import { stat } from 'fs/promises';
 import { basename } from 'path';
 import { pipeline as pipelineCallback, Writable, type Readable } from 'stream';
@@ -30,6 +30,10 @@ import { systemErrorCode, toBackupFailure } from './service-errors';
 import { createDigestStream, DigestMismatchError, type DigestResult } from './stream-digest';
 import { createThrottleStream, parseByteRate, parseByteSize } from './throttle';
 import { verifyUpload, type UploadExpectation, type UploadVerification } from './upload-verification';
+
+/** Reads a file in 1 MiB chunks (fs's default 64 KiB doubles the per-chunk cost of both hashing passes). */
+const READ_CHUNK_BYTES = 1024 * 1024;
+const readFile = (path: string) => openReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
 
 export interface BackupPushOptions extends ConnectionOptions {
   /** Source name (key layout). Required. */
@@ -235,10 +239,7 @@ async function pushOnce(
     describe: settings.file,
     onBytes: (done) => progress.update(done),
   });
-  const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = [
-    createReadStream(settings.file),
-    check.stream,
-  ];
+  const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = [readFile(settings.file), check.stream];
   if (dataKey) stages.push(createEncryptStream(dataKey, { noncePrefix }));
   if (settings.bandwidth) stages.push(createThrottleStream(settings.bandwidth));
   // Errors reach the uploader through the body stream, which pipeline destroys with the first error.
@@ -297,7 +298,7 @@ async function measure(
   const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() });
   if (dataKey) {
     await pipeline(
-      createReadStream(file),
+      readFile(file),
       original.stream,
       createEncryptStream(dataKey, { noncePrefix }),
       stored.stream,
@@ -305,7 +306,7 @@ async function measure(
     );
     return { original: original.result(), stored: stored.result() };
   }
-  await pipeline(createReadStream(file), original.stream, discard);
+  await pipeline(readFile(file), original.stream, discard);
   return { original: original.result(), stored: original.result() };
 }
 

@@ -2,6 +2,12 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 
+/**
+ * Output size of each decompression step. zlib's default (16 KiB) spends most of a large archive's check in
+ * per-chunk overhead; 256 KiB measured 4x faster on 256 MiB (bench/backup-verify.ts).
+ */
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
+
 import { extract } from 'tar-stream';
 
 import type { BackupSourceConfig } from '../backup-source';
@@ -37,7 +43,7 @@ export const FORMAT_VALIDATORS: Record<Exclude<BackupSourceConfig['format'], 'ra
 export async function validateGzip(content: AsyncIterable<Uint8Array>): Promise<FormatOutcome> {
   let compressed = 0;
   let uncompressed = 0;
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   try {
     await pipeline(
       Readable.from(counting(content, (length) => (compressed += length))),
@@ -65,7 +71,7 @@ export async function validateTarGz(content: AsyncIterable<Uint8Array>): Promise
   let uncompressed = 0;
   let entries = 0;
   let tarFailure: unknown;
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   const tar = extract();
   tar.on('entry', (_header, stream, next) => {
     entries++;

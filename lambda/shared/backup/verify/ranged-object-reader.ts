@@ -14,7 +14,9 @@ export interface RangedReadOptions {
   readonly chunkBytes?: number;
 }
 
-export const DEFAULT_RANGED_READ = { rangeBytes: 16 * MiB, concurrency: 4, chunkBytes: MiB } as const;
+// 4 MiB ranges: as fast as 16 MiB here, and each range's buffer is small enough that peak memory stays bounded
+// (16 MiB ranges left old buffers waiting for a full GC: 287 MB peak on 1 GiB, against 165 MB).
+export const DEFAULT_RANGED_READ = { rangeBytes: 4 * MiB, concurrency: 4, chunkBytes: MiB } as const;
 
 /** The object version to read: the version id when the bucket has one, else its ETag (If-Match). */
 export interface ObjectTarget {

@@ -1,0 +1,196 @@
+/**
+ * `stowage backup push` next to `aws s3 cp` for the same 1 GiB file of fresh random data, against the same Ceph RGW
+ * (local/servers/rgw.ts, started for the run in a temporary directory), alternating the two tools, 3 runs each, a
+ * fresh key every time. Reports wall time (median), the ratio stowage/awscli (target ≤ 1.0) and the peak RSS and
+ * CPU time of each process (GNU time; target < 200 MB for stowage), plus what push's first pass over the file
+ * (SHA-256 before the upload, because S3 takes the metadata before the first byte) costs on its own.
+ *
+ *   apt-get install -y --no-install-recommends awscli time     (Debian's AWS CLI v2 and GNU time)
+ *   npx tsx bench/backup-push.ts [--bytes N] [--runs N] [--aws /usr/bin/aws]
+ *
+ * Needs RGW (`npm run servers:install`), about 1 GiB of free disk for the file and RAM for RGW's memstore (every
+ * object written stays in RAM until RGW's garbage collection, hours later: 2 × runs × N, 8 GiB by default).
+ *
+ * Both tools use their default multipart settings, written out: stowage 8 MiB parts, 4 in parallel; awscli
+ * 8 MB threshold and parts, 10 requests in parallel (its s3 settings are set explicitly in a private config file,
+ * so a user's ~/.aws/config cannot change them). awscli 2.9 (Debian bookworm) sends no CRC32 trailers and works
+ * against RGW as is; newer ones (≥ 2.23, botocore ≥ 1.36) need AWS_REQUEST_CHECKSUM_CALCULATION=when_required,
+ * which is set (stowage sends checksums only when required towards an S3-compatible endpoint too).
+ *
+ * Writes bench/results/backup-push.json.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createReadStream } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+
+import { createDigestStream } from '../cli/commands/backup/stream-digest';
+import {
+  kibToMB,
+  loadAverage,
+  median,
+  startBenchRgw,
+  STOWAGE_BIN,
+  timedRun,
+  writeRandomFile,
+  type TimedRun,
+} from './support/backup-bench';
+import { argument, MiB, round } from './support/random-stream';
+
+const TARGET_RATIO = 1.0;
+const TARGET_PEAK_RSS_MB = 200;
+const AWSCLI_S3_DEFAULTS = {
+  multipart_threshold: '8MB',
+  multipart_chunksize: '8MB',
+  max_concurrent_requests: 10,
+  max_queue_size: 1000,
+} as const;
+
+async function main(): Promise<void> {
+  const totalBytes = argument('bytes', 1024 * MiB);
+  const runs = argument('runs', 3);
+  const loadAtStart = loadAverage();
+  const awsIndex = process.argv.indexOf('--aws');
+  const aws = awsIndex === -1 ? '/usr/bin/aws' : process.argv[awsIndex + 1]!;
+  const dir = mkdtempSync(join(tmpdir(), 'stowage-bench-push-'));
+  const file = join(dir, 'bench.bin');
+  const server = await startBenchRgw(dir, Math.max(8 * 1024 * MiB, 2 * runs * totalBytes + 1024 * MiB));
+  try {
+    await writeRandomFile(file, totalBytes);
+    writeFileSync(
+      server.cliEnv.AWS_CONFIG_FILE!,
+      `[default]\nregion = ${server.rgw.region}\ns3 =\n` +
+        Object.entries({ ...AWSCLI_S3_DEFAULTS, addressing_style: 'path' })
+          .map(([name, value]) => `  ${name} = ${value}\n`)
+          .join(''),
+    );
+    const awsEnv: NodeJS.ProcessEnv = {
+      ...server.cliEnv,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
+    };
+    const awsVersion = timedRun(aws, ['--version'], awsEnv, dir);
+
+    const remove = (key: string) =>
+      server.s3.send(new DeleteObjectCommand({ Bucket: server.bucket, Key: key }));
+    const stowageRuns: TimedRun[] = [];
+    const awsRuns: TimedRun[] = [];
+    for (let run = 1; run <= runs; run++) {
+      // stowage names the key after the second it starts: runs take seconds, so every key is fresh.
+      const pushed = timedRun(
+        process.execPath,
+        [STOWAGE_BIN, 'backup', 'push', file, '--source', 'bench', '--quiet'],
+        server.cliEnv,
+        dir,
+      );
+      stowageRuns.push(pushed);
+      await remove(pushed.stdout.trim());
+      log('stowage', run, pushed);
+
+      const key = `bench-awscli/run-${run}-${Date.now()}.bin`;
+      const copied = timedRun(
+        aws,
+        [
+          's3',
+          'cp',
+          file,
+          `s3://${server.bucket}/${key}`,
+          '--endpoint-url',
+          server.rgw.endpoint,
+          '--only-show-errors',
+          '--no-progress',
+        ],
+        awsEnv,
+        dir,
+      );
+      awsRuns.push(copied);
+      await remove(key);
+      log('awscli', run, copied);
+    }
+
+    // Start-up alone (process, module loading): part of every push's wall time.
+    const startup = {
+      stowageMs: median(
+        [1, 2, 3].map(() => timedRun(process.execPath, [STOWAGE_BIN, '--help'], server.cliEnv, dir).wallMs),
+      ),
+      awscliMs: median([1, 2, 3].map(() => timedRun(aws, ['--version'], awsEnv, dir).wallMs)),
+    };
+    // push's first pass (measure() in cli/commands/backup/push.ts): read and hash the file, discard the bytes.
+    const firstPassMs: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const started = process.hrtime.bigint();
+      const digest = createDigestStream();
+      await pipeline(
+        createReadStream(file),
+        digest.stream,
+        new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+      );
+      firstPassMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+
+    const summary = (runsOf: readonly TimedRun[]) => ({
+      wallMs: runsOf.map((r) => round(r.wallMs)),
+      medianWallMs: round(median(runsOf.map((r) => r.wallMs))),
+      medianMiBps: round(totalBytes / MiB / (median(runsOf.map((r) => r.wallMs)) / 1000)),
+      peakRssMB: runsOf.map((r) => kibToMB(r.peakRssKiB)),
+      maxPeakRssMB: kibToMB(Math.max(...runsOf.map((r) => r.peakRssKiB))),
+      cpuSeconds: runsOf.map((r) => round(r.userSeconds + r.systemSeconds)),
+      medianCpuSeconds: round(median(runsOf.map((r) => r.userSeconds + r.systemSeconds))),
+    });
+    const stowage = summary(stowageRuns);
+    const awscli = summary(awsRuns);
+    const ratio = round(stowage.medianWallMs / awscli.medianWallMs);
+    const firstPass = round(median(firstPassMs));
+    const result = {
+      what: 'one 1 GiB file of fresh random bytes (page cache) to Ceph RGW on 127.0.0.1, same machine, alternating',
+      bytes: totalBytes,
+      runsPerTool: runs,
+      node: process.version,
+      cpus: cpus().length,
+      stowage: {
+        command: 'node bin/stowage.js backup push FILE --source bench --quiet',
+        settings: { partSizeBytes: 8 * MiB, concurrency: 4 },
+        ...stowage,
+      },
+      awscli: {
+        command: 'aws s3 cp FILE s3://bench-backups/KEY --endpoint-url URL --only-show-errors --no-progress',
+        version: awsVersion.stdout.trim(),
+        settings: AWSCLI_S3_DEFAULTS,
+        ...awscli,
+      },
+      ratioStowageToAwscli: ratio,
+      targetRatio: TARGET_RATIO,
+      targetPeakRssMB: TARGET_PEAK_RSS_MB,
+      startupMedianMs: { stowage: round(startup.stowageMs), awscli: round(startup.awscliMs) },
+      stowageFirstPass: {
+        what: 'push reads the file twice: SHA-256 first (metadata before the upload), then uploads hashing again',
+        medianMs: firstPass,
+        shareOfStowageWall: round(firstPass / stowage.medianWallMs),
+        MiBps: round(totalBytes / MiB / (firstPass / 1000)),
+      },
+      loadAverage1m: { start: loadAtStart, end: loadAverage() },
+      measuredAt: new Date().toISOString(),
+    };
+    mkdirSync(join(__dirname, 'results'), { recursive: true });
+    writeFileSync(join(__dirname, 'results', 'backup-push.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function log(tool: string, run: number, timed: TimedRun): void {
+  console.log(
+    `${tool} run ${run}: ${round(timed.wallMs / 1000)} s, peak RSS ${kibToMB(timed.peakRssKiB)} MB, ` +
+      `CPU ${round(timed.userSeconds + timed.systemSeconds)} s`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
