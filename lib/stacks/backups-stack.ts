@@ -173,7 +173,16 @@ export class BackupsStack extends Stack {
   private grantVerifier(props: BackupsStackProps): void {
     const { role, policy } = this.verifier;
     const bucket = props.backupsBucket;
-    role.addToPrincipalPolicy(listBackupsStatement(bucket));
+    // Unconditioned ListBucket: S3 answers a missing key with 404 only to principals that may list the bucket
+    // (an s3:prefix condition does not apply to that check), and re-verification must tell "no report for this day
+    // yet" (404) from a real AccessDenied (403). Listing names reveals nothing this role cannot read anyway.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListBackupsBucket',
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+      }),
+    );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadBackups',
