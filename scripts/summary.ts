@@ -96,6 +96,30 @@ try {
           );
         }
         if (r.Type === 'AWS::S3::Bucket') console.log(describeBucket(id, r.Properties ?? {}));
+        if (r.Type === 'AWS::Lambda::Function' && r.Properties?.Runtime) {
+          const p = r.Properties;
+          console.log(
+            `    function ${id.replace(/Function[0-9A-F]{8}$/, '').padEnd(24)} ${p.Runtime} ${p.Architectures?.[0] ?? ''}, ` +
+              `${p.MemorySize} MB, ${p.Timeout} s, reserved ${p.ReservedConcurrentExecutions ?? '-'}, ` +
+              `tracing ${p.TracingConfig?.Mode ?? 'off'}`,
+          );
+        }
+        if (r.Type === 'AWS::SQS::Queue') {
+          const p = r.Properties ?? {};
+          const dlq = p.RedrivePolicy
+            ? `, DLQ after ${p.RedrivePolicy.maxReceiveCount} receives`
+            : ' (dead-letter queue)';
+          console.log(
+            `    queue    ${id.replace(/[0-9A-F]{8}$/, '').padEnd(24)} ${p.KmsMasterKeyId ? 'SSE-KMS' : 'NOT ENCRYPTED'}${dlq}`,
+          );
+        }
+        if (r.Type === 'AWS::Scheduler::Schedule') {
+          console.log(
+            `    schedule ${String(r.Properties?.ScheduleExpression)} ${r.Properties?.ScheduleExpressionTimezone ?? 'UTC'}`,
+          );
+        }
+        if (r.Type === 'AWS::GuardDuty::MalwareProtectionPlan')
+          console.log('    GuardDuty Malware Protection on uploads/');
       }
     }
     console.log(
