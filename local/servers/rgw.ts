@@ -14,6 +14,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { s3ClientConfig } from '../../lambda/shared/aws/s3-client';
 import { LOOPBACK, resolvePorts } from './net';
 import {
   isOwnProcess,
@@ -161,21 +162,15 @@ export async function rgwStatus(options: { readonly dataDir: string }): Promise<
   return { running: true, pids, server: serverInfo(state, layout, true) };
 }
 
-/**
- * S3 client settings that fit RGW: path-style addressing, and no default streaming checksums (RGW
- * Pacific answers aws-chunked bodies with a CRC32 trailer with 411 MissingContentLength).
- */
+/** S3 client settings for this RGW: its endpoint and user, with the shared S3-compatible settings (s3ClientConfig). */
 export function rgwS3ClientConfig(
   server: Pick<RgwServer, 'endpoint' | 'accessKey' | 'secretKey' | 'region'>,
 ): S3ClientConfig {
-  return {
+  return s3ClientConfig({
     endpoint: server.endpoint,
     region: server.region,
     credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  };
+  });
 }
 
 async function startFresh(options: RgwOptions, layout: Layout, timeoutMs: number): Promise<RgwServer> {

@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 
 /** Where S3 is: AWS itself, or an S3-compatible server (Ceph RGW in tests and local mode). */
 export interface S3Endpoint {
@@ -12,13 +12,13 @@ export interface S3Endpoint {
 }
 
 /**
- * The one way handlers, CLIs and tests create an S3 client. With an endpoint override it uses path-style
- * addressing and sends checksums only when an operation requires them: Ceph RGW (Pacific) answers the SDK's
- * default aws-chunked CRC32 trailers on streamed bodies with 411 MissingContentLength.
+ * The S3 client settings for `endpoint`. With an endpoint override they use path-style addressing and send
+ * checksums only when an operation requires them: Ceph RGW (Pacific) answers the SDK's default aws-chunked CRC32
+ * trailers on streamed bodies with 411 MissingContentLength.
  */
-export function createS3Client(endpoint: S3Endpoint = {}): S3Client {
-  if (!endpoint.endpoint) return new S3Client({ region: endpoint.region, profile: endpoint.profile });
-  return new S3Client({
+export function s3ClientConfig(endpoint: S3Endpoint = {}): S3ClientConfig {
+  if (!endpoint.endpoint) return { region: endpoint.region, profile: endpoint.profile };
+  return {
     endpoint: endpoint.endpoint,
     region: endpoint.region ?? 'us-east-1',
     credentials: endpoint.credentials,
@@ -26,5 +26,10 @@ export function createS3Client(endpoint: S3Endpoint = {}): S3Client {
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  };
+}
+
+/** The one way handlers, CLIs and tests create an S3 client (settings from s3ClientConfig). */
+export function createS3Client(endpoint: S3Endpoint = {}): S3Client {
+  return new S3Client(s3ClientConfig(endpoint));
 }
