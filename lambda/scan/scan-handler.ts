@@ -1,10 +1,10 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 import { decodeIntakeMessage } from '../shared/events/intake-message';
 import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
 import { KeyedSerializer } from '../shared/pipeline/keyed-serializer';
+import { sqsBatchHandler } from '../shared/pipeline/sqs-batch-handler';
 import { scanObject, type ScanDependencies } from '../shared/pipeline/scan-object';
 
 const OUTCOME_METRICS = {
@@ -23,7 +23,6 @@ const OUTCOME_METRICS = {
 export function createScanHandler(
   deps: ScanDependencies & { readonly metrics: HandlerMetrics },
 ): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
-  const processor = new BatchProcessor(EventType.SQS);
   const { metrics } = deps;
   // Two deliveries of one object in one batch run in turn: the second finds the first's verdict.
   const perObject = new KeyedSerializer();
@@ -46,14 +45,5 @@ export function createScanHandler(
     }
   };
 
-  return async (event, context) => {
-    try {
-      return await processPartialResponse(event, recordHandler, processor, {
-        ...(context ? { context } : {}),
-        throwOnFullBatchFailure: false,
-      });
-    } finally {
-      metrics.publishStoredMetrics();
-    }
-  };
+  return sqsBatchHandler(recordHandler, metrics);
 }

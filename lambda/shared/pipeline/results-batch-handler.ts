@@ -1,5 +1,5 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { KeyedSerializer } from './keyed-serializer';
+import { sqsBatchHandler } from './sqs-batch-handler';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
@@ -18,7 +18,6 @@ export function createResultsBatchHandler<Outcome>(options: {
   readonly metricFor: (outcome: Outcome) => string;
   readonly failureMetric: string;
 }): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
-  const processor = new BatchProcessor(EventType.SQS);
   const { metrics } = options;
   // Two results for one upload in one batch run in turn: the second finds the move done and copies nothing.
   const perUpload = new KeyedSerializer();
@@ -34,14 +33,5 @@ export function createResultsBatchHandler<Outcome>(options: {
     }
   };
 
-  return async (event, context) => {
-    try {
-      return await processPartialResponse(event, recordHandler, processor, {
-        ...(context ? { context } : {}),
-        throwOnFullBatchFailure: false,
-      });
-    } finally {
-      metrics.publishStoredMetrics();
-    }
-  };
+  return sqsBatchHandler(recordHandler, metrics);
 }
