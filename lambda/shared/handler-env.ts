@@ -44,6 +44,21 @@ export const HANDLER_ENV = {
   OPERATIONS_TOPIC_ARN: 'STOWAGE_OPERATIONS_TOPIC_ARN',
   /** Environment name, for logs and metrics dimensions. */
   ENV_NAME: 'STOWAGE_ENV',
+  /**
+   * Operations handler: JSON array of the DLQs it may redrive, `{ deadLetterQueueName, deadLetterQueueUrl,
+   * sourceQueueUrl }[]`; a DLQ alarm names its queue by the `QueueName` dimension.
+   */
+  REDRIVE_ROUTES: 'STOWAGE_REDRIVE_ROUTES',
+  /** Operations handler: URL of the holding queue poison messages are parked in. */
+  HOLDING_QUEUE_URL: 'STOWAGE_HOLDING_QUEUE_URL',
+  /** Operations handler: most messages one DLQ redrive moves. */
+  REDRIVE_MAX_MESSAGES: 'STOWAGE_REDRIVE_MAX_MESSAGES',
+  /** Operations handler: redrives of one message after which it is parked instead. */
+  POISON_MAX_REDRIVES: 'STOWAGE_POISON_MAX_REDRIVES',
+  /** Operations handler: name or ARN of the backup verification function it re-invokes. */
+  VERIFIER_FUNCTION: 'STOWAGE_VERIFIER_FUNCTION',
+  /** Operations handler: DynamoDB table of handled alarm transitions (Powertools idempotency). */
+  IDEMPOTENCY_TABLE: 'STOWAGE_IDEMPOTENCY_TABLE',
 } as const;
 
 export type HandlerEnvName = (typeof HANDLER_ENV)[keyof typeof HANDLER_ENV];
