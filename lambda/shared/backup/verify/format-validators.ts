@@ -1,4 +1,4 @@
-import { Readable, Writable } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 
@@ -65,7 +65,14 @@ export async function validateGzip(content: AsyncIterable<Uint8Array>): Promise<
   };
 }
 
-/** The gzip decompresses to its end and the tar inside it is walked entry by entry to its end. */
+/** A tar archive ends with two 512-byte blocks of zeros (POSIX ustar); GNU tar and bsdtar always write them. */
+const TAR_END_OF_ARCHIVE_BYTES = 1024;
+
+/**
+ * The gzip decompresses to its end, the tar inside it is walked entry by entry to its end, and it closes with the
+ * end-of-archive marker: an archive cut at an entry boundary (whose gzip was written whole, e.g. by a tar process
+ * that died while gzip flushed) would otherwise pass, and restores would silently miss the rest.
+ */
 export async function validateTarGz(content: AsyncIterable<Uint8Array>): Promise<FormatOutcome> {
   let compressed = 0;
   let uncompressed = 0;
@@ -84,8 +91,9 @@ export async function validateTarGz(content: AsyncIterable<Uint8Array>): Promise
     stream.resume();
   });
   tar.on('error', (error) => (tarFailure ??= error));
+  const tail = new TailKeeper(TAR_END_OF_ARCHIVE_BYTES);
   try {
-    await pipeline(Readable.from(counting(content, (length) => (compressed += length))), gunzip, tar);
+    await pipeline(Readable.from(counting(content, (length) => (compressed += length))), gunzip, tail, tar);
   } catch (error) {
     if (isZlibError(error)) throw asFormatError(error, 'tar.gz (gzip)');
     if (error === tarFailure && !isPassThrough(error)) {
@@ -94,6 +102,12 @@ export async function validateTarGz(content: AsyncIterable<Uint8Array>): Promise
     throw error;
   }
   if (compressed === 0) throw new FormatError('tar.gz: the file is empty');
+  if (!tail.isAllZero()) {
+    throw new FormatError(
+      `tar.gz (tar): no end-of-archive marker after ${entries} entries (two zero blocks expected): ` +
+        'the archive was cut short at an entry boundary',
+    );
+  }
   return {
     detail: `tar.gz: ${entries} entries, ${uncompressed} bytes of file data`,
     summary: { entries, uncompressedBytes: uncompressed },
@@ -129,6 +143,40 @@ export async function validatePgDump(content: AsyncIterable<Uint8Array>): Promis
       },
     },
   };
+}
+
+/** Passes bytes through unchanged and keeps the last `size` of them. */
+class TailKeeper extends Transform {
+  private readonly tail: Buffer;
+  private filled = 0;
+
+  constructor(private readonly size: number) {
+    super();
+    this.tail = Buffer.alloc(size);
+  }
+
+  override _transform(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
+    if (chunk.length >= this.size) {
+      chunk.copy(this.tail, 0, chunk.length - this.size);
+      this.filled = this.size;
+    } else {
+      const keep = Math.min(this.filled, this.size - chunk.length);
+      this.tail.copy(this.tail, 0, this.filled - keep, this.filled);
+      chunk.copy(this.tail, keep);
+      this.filled = keep + chunk.length;
+    }
+    this.push(chunk);
+    callback();
+  }
+
+  /** Whether at least `size` bytes went through and the last `size` of them are all zero. */
+  isAllZero(): boolean {
+    return this.filled === this.size && this.tail.every((byte) => byte === 0);
+  }
 }
 
 async function* counting(

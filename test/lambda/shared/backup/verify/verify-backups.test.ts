@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -260,6 +261,40 @@ describe('verifyBackups', () => {
     });
     expect(check(logs!, 'checksum')?.ok).toBe(true);
     expect([logs!.status, site!.status]).toEqual(['failed', 'failed']);
+  });
+
+  it('fails a tar.gz whose gzip is whole but whose tar stops at an entry boundary (no end-of-archive blocks)', async () => {
+    // Arrange: two whole entries (header + padded data), then nothing: the zero blocks and record padding are cut.
+    const tar = gunzipSync(await tarGzOf({ 'a.bin': noise(1024, 3), 'b.bin': noise(512, 4) }));
+    const entriesOnly = tar.subarray(0, 512 + 1024 + 512 + 512);
+    bucket.putBackup('site', hoursBefore(AT, 1), 'tar.gz', gzipSync(entriesOnly));
+
+    // Act
+    const [site] = (await verify([source('site', 'tar-gz')])).sources;
+
+    // Assert
+    expect(check(site!, 'format')).toEqual({
+      name: 'format',
+      ok: false,
+      detail:
+        'tar.gz (tar): no end-of-archive marker after 2 entries (two zero blocks expected): ' +
+        'the archive was cut short at an entry boundary',
+    });
+    expect(site!.status).toBe('failed');
+  });
+
+  it('passes an empty tar.gz archive (end-of-archive blocks only)', async () => {
+    // Arrange
+    bucket.putBackup('site', hoursBefore(AT, 1), 'tar.gz', await tarGzOf({}));
+
+    // Act
+    const [site] = (await verify([source('site', 'tar-gz')])).sources;
+
+    // Assert
+    expect(check(site!, 'format')).toMatchObject({
+      ok: true,
+      detail: 'tar.gz: 0 entries, 0 bytes of file data',
+    });
   });
 
   it('fails a dump with a corrupt PGDMP header or a truncated TOC', async () => {
