@@ -47,6 +47,8 @@ export interface BackupObjectInfo {
   /** Only for archive classes. */
   readonly restore?: RestoreStatus;
   readonly versionId?: string;
+  /** The version's ETag: downloads ask for exactly it (If-Match). */
+  readonly etag?: string;
 }
 
 export function backupObjectInfo(head: HeadObjectCommandOutput): BackupObjectInfo {
@@ -63,6 +65,7 @@ export function backupObjectInfo(head: HeadObjectCommandOutput): BackupObjectInf
     storageClass,
     restore: isArchiveClass(storageClass) ? parseRestoreHeader(head.Restore) : undefined,
     versionId: head.VersionId,
+    etag: head.ETag || undefined,
   };
 }
 

@@ -63,6 +63,8 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
     .option('-o, --output <path>', 'output file or directory (default: the key’s file name here)')
     .option('--force', 'replace an existing output file')
     .option('--passphrase-env <var>', 'environment variable holding the passphrase of an encrypted backup')
+    .option('--retries <n>', 'retries of a download cut short or failed on the way (default 3)')
+    .option('--retry-delays <seconds>', 'waits before each retry (default 5,10,20)')
     .option('--quiet', 'no progress and no summary')
     .action(async (key: string | undefined, options: Parameters<typeof runBackupPullCommand>[1]) => {
       process.exitCode = await runBackupPullCommand(key, options, io());

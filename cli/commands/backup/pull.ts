@@ -18,12 +18,13 @@ import { UsageError } from '../scan';
 import { requireBackupKey } from './archive';
 import { createBackupClients, type BackupClients } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';
-import { BACKUP_EXIT, BackupFailure, type BackupIo } from './backup-io';
+import { BACKUP_EXIT, BackupFailure, sleepFor, type BackupIo } from './backup-io';
 import { listBackups } from './backup-listing';
 import { backupObjectInfo, describeRestore, isReadable, type BackupObjectInfo } from './backup-object';
 import { resolverForDecryption } from './encryption-keys';
 import { formatBytes } from './human-format';
 import { createProgress, progressModeFor } from './progress';
+import { isTransientError, parseRetryPolicy, withRetries } from './retry';
 import { systemErrorCode, toBackupFailure } from './service-errors';
 import { createDigestStream } from './stream-digest';
 
@@ -38,6 +39,15 @@ export interface BackupPullOptions extends ConnectionOptions {
   /** Name of the environment variable holding the passphrase of a passphrase-encrypted backup. */
   readonly passphraseEnv?: string;
   readonly quiet?: boolean;
+  /** Retries of a download that failed on the way (network, 5xx, cut short); default 3. */
+  readonly retries?: string;
+  /** Seconds to wait before each retry, comma-separated; default 5,10,20. */
+  readonly retryDelays?: string;
+}
+
+/** The body ended before the object's stored size: the connection was cut; worth another attempt. */
+class ShortReadError extends Error {
+  override readonly name = 'ShortReadError';
 }
 
 /**
@@ -76,41 +86,95 @@ export async function runBackupPullCommand(
     if (!options.force && (await exists(target))) {
       throw new BackupFailure(`refusing to overwrite ${target}: pass --force to replace it`);
     }
-    const decrypt = decryptStage(chosen, info, options, io, clients);
+    // Checked before any byte moves: an encryption this version cannot read, or a missing key source, is final.
+    const encrypted = decryptStage(chosen, info, options, io, clients) !== undefined;
 
-    temp = join(dirname(target), `.${basename(target)}.stowage-${randomBytes(6).toString('hex')}.part`);
-    const object = await clients.s3.send(
-      new GetObjectCommand({ Bucket: config.bucket, Key: chosen, VersionId: info.versionId }),
-    );
-    const progress = createProgress({
-      label: `pull ${basename(chosen)}`,
-      total: info.storedSize,
-      mode: progressModeFor({ quiet: options.quiet, isTty: io.isTty }),
-      write: io.progress,
+    const policy = parseRetryPolicy(options.retries, options.retryDelays);
+    // Each attempt downloads the same version (VersionId, IfMatch) into a fresh temporary file from the start; a
+    // failed attempt's file is removed before the next one. Digest mismatches are final, not retried.
+    const downloadOnce = async (): Promise<string> => {
+      const part = join(
+        dirname(target),
+        `.${basename(target)}.stowage-${randomBytes(6).toString('hex')}.part`,
+      );
+      temp = part;
+      const object = await clients.s3.send(
+        new GetObjectCommand({
+          Bucket: config.bucket,
+          Key: chosen,
+          VersionId: info.versionId,
+          ...(info.etag ? { IfMatch: info.etag } : {}),
+        }),
+      );
+      const progress = createProgress({
+        label: `pull ${basename(chosen)}`,
+        total: info.storedSize,
+        mode: progressModeFor({ quiet: options.quiet, isTty: io.isTty }),
+        write: io.progress,
+      });
+      const stored = createDigestStream({ onBytes: (done) => progress.update(done) });
+      const original = createDigestStream();
+      // Whether the body ended (cleanly): a short body then is a cut connection, not a bad object.
+      let bodyEnded = false;
+      stored.stream.once('finish', () => (bodyEnded = true));
+      const decrypt = decryptStage(chosen, info, options, io, clients);
+      const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [
+        object.Body as Readable,
+        stored.stream,
+        ...(decrypt ? [decrypt] : []),
+        original.stream,
+        createWriteStream(part, { flags: 'wx', mode: 0o600 }),
+      ];
+      try {
+        await pipeline(stages);
+      } catch (error) {
+        await unlink(part).catch(ignoreMissing);
+        temp = undefined;
+        // A body that ended short surfaces from the decryptor as a truncated envelope: the stored count tells.
+        if (bodyEnded && stored.bytes() < info.storedSize && !isTransientError(error)) {
+          throw new ShortReadError(
+            `the download stopped after ${stored.bytes()} of ${info.storedSize} bytes (${describeFailure(error)})`,
+            { cause: error },
+          );
+        }
+        throw error;
+      } finally {
+        progress.finish();
+      }
+      const storedResult = stored.result();
+      if (storedResult.size < info.storedSize) {
+        await unlink(part).catch(ignoreMissing);
+        temp = undefined;
+        throw new ShortReadError(`the download ended after ${storedResult.size} of ${info.storedSize} bytes`);
+      }
+      checkDigests(chosen, info, storedResult, original.result());
+      return part;
+    };
+    const downloaded = await withRetries(downloadOnce, policy, {
+      sleep: sleepFor(io),
+      isRetryable: (error) => error instanceof ShortReadError || isTransientError(error),
+      onRetry: (error, retry, delayMs) => {
+        io.err(
+          `pull: attempt ${retry} failed (${describeFailure(error)}); retry ${retry} of ${policy.retries} in ` +
+            `${Math.round(delayMs / 1000)} s`,
+        );
+      },
+    }).catch((error: unknown) => {
+      if (!(error instanceof ShortReadError) && !isTransientError(error)) throw error;
+      throw new BackupFailure(
+        `download failed after ${policy.retries + 1} attempts: ${describeFailure(error)}`,
+        { cause: error },
+      );
     });
-    const stored = createDigestStream({ onBytes: (done) => progress.update(done) });
-    const original = createDigestStream();
-    const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [
-      object.Body as Readable,
-      stored.stream,
-      ...(decrypt ? [decrypt] : []),
-      original.stream,
-      createWriteStream(temp, { flags: 'wx', mode: 0o600 }),
-    ];
-    try {
-      await pipeline(stages);
-    } finally {
-      progress.finish();
-    }
-    checkDigests(chosen, info, stored.result(), original.result());
-    await syncFile(temp);
-    await moveIntoPlace(temp, target, Boolean(options.force));
+    temp = downloaded;
+    await syncFile(downloaded);
+    await moveIntoPlace(downloaded, target, Boolean(options.force));
     temp = undefined;
     io.out(target);
     if (!options.quiet) {
       io.err(
         `pulled s3://${config.bucket}/${chosen} to ${target}: ${formatBytes(info.originalSize)}, sha256 ${info.sha256}` +
-          (decrypt ? ` (decrypted, ${info.keySource})` : '') +
+          (encrypted ? ` (decrypted, ${info.keySource})` : '') +
           ' verified',
       );
     }
@@ -233,6 +297,11 @@ async function moveIntoPlace(temp: string, target: string, force: boolean): Prom
     return;
   }
   await unlink(temp);
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
 }
 
 function isCode(error: unknown, code: string): boolean {

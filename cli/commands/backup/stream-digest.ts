@@ -12,6 +12,8 @@ export interface DigestStream {
   readonly stream: Transform;
   /** Available once the stream has ended. */
   result(): DigestResult;
+  /** Bytes that went through so far. */
+  bytes(): number;
 }
 
 /** Thrown by a digest stream with an expectation when the bytes differ from what was expected. */
@@ -64,6 +66,9 @@ export function createDigestStream(
     result() {
       if (!result) throw new Error('the digest stream has not ended');
       return result;
+    },
+    bytes() {
+      return size;
     },
   };
 }
