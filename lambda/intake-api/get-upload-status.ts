@@ -1,3 +1,4 @@
+import type { RecordedManifest } from '../shared/status/recorded-manifest';
 import type { RecordedVerdict, StatusRecord, UploadStatus } from '../shared/status/upload-status';
 import type { ApiResponse } from './api-types';
 import { jsonResponse, notFound } from './http-responses';
@@ -6,7 +7,10 @@ import type { IntakeDependencies } from './intake-dependencies';
 /** Upload ids are issued by crypto.randomUUID: lower-case UUIDs. Anything else cannot exist. */
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** `200` body of `GET /uploads/{uploadId}`: what the owner may see (no keys of other buckets, no hashes). */
+/**
+ * `200` body of `GET /uploads/{uploadId}`: what the owner may see. No owner, uploads or quarantine keys, version ids
+ * or engine internals; a processed upload also shows its manifest (the SHA-256 and size of the owner's own bytes).
+ */
 export interface UploadStatusView {
   readonly uploadId: string;
   readonly status: UploadStatus;
@@ -16,6 +20,8 @@ export interface UploadStatusView {
   readonly size: number;
   readonly verdict?: Pick<RecordedVerdict, 'status' | 'engine' | 'signature' | 'scannedAt'>;
   readonly processedKey?: string;
+  /** The processed object's manifest, once processed. */
+  readonly manifest?: RecordedManifest;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -36,6 +42,7 @@ export function toUploadStatusView(record: StatusRecord): UploadStatusView {
       scannedAt: verdict.scannedAt,
     },
     processedKey: record.processedKey,
+    manifest: record.manifest,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };

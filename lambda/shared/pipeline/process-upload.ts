@@ -2,6 +2,7 @@ import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/c
 
 import { InvalidEventError } from '../events/invalid-event-error';
 import type { ScanResultDetail } from '../events/scan-result-event';
+import { recordedManifest } from '../status/recorded-manifest';
 import { StatusNotFoundError, type StatusStore } from '../status/upload-status';
 import { copyAndVerify, type VerifiedCopy } from './copy-and-verify';
 import { readMediaMetadata } from './media-metadata';
@@ -124,7 +125,11 @@ export async function processUpload(
       BucketKeyEnabled: true,
     }),
   );
-  await statusStore.update(detail.uploadId, { status: 'processed', processedKey }, NON_FINAL_STATUSES);
+  await statusStore.update(
+    detail.uploadId,
+    { status: 'processed', processedKey, manifest: recordedManifest(manifest) },
+    NON_FINAL_STATUSES,
+  );
   await s3.send(
     new DeleteObjectCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
   );

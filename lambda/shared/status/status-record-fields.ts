@@ -7,6 +7,7 @@ export const UPDATABLE_FIELDS = [
   'sourceVersionId',
   'verdict',
   'processedKey',
+  'manifest',
   'quarantineKey',
 ] as const satisfies readonly (keyof StatusUpdate)[];
 
@@ -22,6 +23,7 @@ const RECORD_FIELDS = [
   'sourceVersionId',
   'verdict',
   'processedKey',
+  'manifest',
   'quarantineKey',
   'createdAt',
   'updatedAt',

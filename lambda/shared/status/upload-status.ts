@@ -1,4 +1,5 @@
 import type { ScanStatus } from '../scan/verdict';
+import type { RecordedManifest } from './recorded-manifest';
 
 /**
  * The status of one upload as its owner sees it (`GET /uploads/{uploadId}`), ARCHITECTURE.md step 5.
@@ -43,6 +44,8 @@ export interface StatusRecord {
   readonly verdict?: RecordedVerdict;
   /** Key in `processed` once processed. */
   readonly processedKey?: string;
+  /** What the processed object's manifest says (hash, size, types, media), once processed. */
+  readonly manifest?: RecordedManifest;
   /** Key in `quarantine` once quarantined. */
   readonly quarantineKey?: string;
   /** ISO 8601. */
@@ -53,7 +56,10 @@ export interface StatusRecord {
 
 /** Fields a pipeline step may change. */
 export type StatusUpdate = Partial<
-  Pick<StatusRecord, 'status' | 'reason' | 'sourceVersionId' | 'verdict' | 'processedKey' | 'quarantineKey'>
+  Pick<
+    StatusRecord,
+    'status' | 'reason' | 'sourceVersionId' | 'verdict' | 'processedKey' | 'manifest' | 'quarantineKey'
+  >
 >;
 
 /**

@@ -1,4 +1,5 @@
 import { createIntakeApi } from '../../../lambda/intake-api/routes';
+import type { RecordedManifest } from '../../../lambda/shared/status/recorded-manifest';
 import type { RecordedVerdict, StatusRecord } from '../../../lambda/shared/status/upload-status';
 import { bodyOf, getUpload, NOW, OWNER, testDependencies, UPLOAD_ID } from './intake-fixtures';
 
@@ -12,6 +13,16 @@ const VERDICT: RecordedVerdict = {
   scannedAt: '2026-03-04T05:07:00.000Z',
 };
 
+const MANIFEST: RecordedManifest = {
+  sha256: 'a'.repeat(64),
+  size: 1234,
+  declaredType: 'audio/webm',
+  detectedType: 'audio/webm',
+  uploadedAt: '2026-03-04T05:06:30.000Z',
+  processedAt: '2026-03-04T05:08:00.000Z',
+  media: {},
+};
+
 const PROCESSED: StatusRecord = {
   uploadId: UPLOAD_ID,
   owner: OWNER,
@@ -23,6 +34,7 @@ const PROCESSED: StatusRecord = {
   sourceVersionId: 'v1',
   verdict: VERDICT,
   processedKey: `processed/${OWNER}/2026/03/04/${UPLOAD_ID}.webm`,
+  manifest: MANIFEST,
   createdAt: NOW.toISOString(),
   updatedAt: '2026-03-04T05:08:00.000Z',
 };
@@ -52,6 +64,15 @@ describe('GET /uploads/{uploadId}', () => {
       size: 1234,
       verdict: { status: 'CLEAN', engine: 'builtin+clamav', scannedAt: '2026-03-04T05:07:00.000Z' },
       processedKey: PROCESSED.processedKey,
+      manifest: {
+        sha256: 'a'.repeat(64),
+        size: 1234,
+        declaredType: 'audio/webm',
+        detectedType: 'audio/webm',
+        uploadedAt: '2026-03-04T05:06:30.000Z',
+        processedAt: '2026-03-04T05:08:00.000Z',
+        media: {},
+      },
       createdAt: NOW.toISOString(),
       updatedAt: '2026-03-04T05:08:00.000Z',
     });
@@ -64,6 +85,7 @@ describe('GET /uploads/{uploadId}', () => {
       status: 'quarantined',
       reason: 'infected',
       processedKey: undefined,
+      manifest: undefined,
       quarantineKey: `quarantine/${UPLOAD_ID}/voice memo.webm`,
       verdict: { ...VERDICT, status: 'INFECTED', signature: 'Eicar-Test-Signature' },
     });
@@ -80,15 +102,41 @@ describe('GET /uploads/{uploadId}', () => {
     expect(body).not.toHaveProperty('quarantineKey');
   });
 
-  it('never shows the owner, keys of other buckets, hashes or version ids', async () => {
+  it('never shows the owner, keys of other buckets, version ids, or hashes before processing', async () => {
     // Arrange
-    const { api } = await apiWith({ ...PROCESSED, quarantineKey: 'quarantine/x' });
+    const { api } = await apiWith({
+      ...PROCESSED,
+      status: 'scanning',
+      processedKey: undefined,
+      manifest: undefined,
+      quarantineKey: 'quarantine/x',
+    });
 
     // Act
     const response = await api(getUpload(UPLOAD_ID));
 
     // Assert
     expect(response.body).not.toMatch(/owner|uploadKey|quarantine|sha256|sourceVersionId|v1|internal engine/);
+  });
+
+  it('shows only the manifest fields of a processed upload, never what else a record holds', async () => {
+    // Arrange
+    const { api } = await apiWith({ ...PROCESSED, quarantineKey: 'quarantine/x' });
+
+    // Act
+    const body = bodyOf(await api(getUpload(UPLOAD_ID)));
+
+    // Assert
+    expect(Object.keys(body.manifest as object).sort()).toEqual([
+      'declaredType',
+      'detectedType',
+      'media',
+      'processedAt',
+      'sha256',
+      'size',
+      'uploadedAt',
+    ]);
+    expect(JSON.stringify(body)).not.toMatch(/owner|uploadKey|quarantine|sourceVersionId|v1|internal engine/);
   });
 
   it("answers another user's upload with the same 404 as an unknown one", async () => {

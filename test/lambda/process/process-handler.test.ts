@@ -100,6 +100,15 @@ describe('process handler', () => {
     expect(copy.body).toEqual(PNG_CASE.body);
     expect(fakeS3.versions(UPLOADS, key)).toHaveLength(0);
     expect(await store.get('u1')).toMatchObject({ status: 'processed', processedKey: PROCESSED_PNG });
+    expect((await store.get('u1'))!.manifest).toEqual({
+      sha256: detail.verdict.sha256,
+      size: PNG_CASE.body.length,
+      declaredType: 'application/octet-stream',
+      detectedType: 'image/png',
+      uploadedAt: '2025-03-04T05:06:07.000Z',
+      processedAt: NOW.toISOString(),
+      media: { image: { width: 1, height: 1 } },
+    });
     expect(manifestOf(fakeS3, PROCESSED_PNG)).toEqual({
       manifestVersion: 1,
       uploadId: 'u1',
@@ -155,6 +164,10 @@ describe('process handler', () => {
     const manifest = manifestOf(fakeS3, 'processed/user-1/2025/03/04/u1.wav');
     expect(manifest.media).toEqual({
       audio: { durationSeconds: 1, sampleRate: 8000, channels: 1, bitsPerSample: 16 },
+    });
+    expect((await store.get('u1'))!.manifest).toMatchObject({
+      detectedType: 'audio/wav',
+      media: manifest.media,
     });
     expect(fakeS3.reads.fullReads).toBe(0);
     expect(fakeS3.reads.ranges).toEqual(['bytes=0-4095']);

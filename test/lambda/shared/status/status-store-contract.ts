@@ -96,6 +96,34 @@ export function describeStatusStoreContract(name: string, makeStore: () => Statu
       await expect(store.get(pendingRecord().uploadId)).resolves.toEqual(expected);
     });
 
+    it('records the manifest of a processed upload with its media facts', async () => {
+      // Arrange
+      await store.create(pendingRecord({ status: 'scanning' }));
+      const manifest = {
+        sha256: 'b'.repeat(64),
+        size: 44_144,
+        declaredType: 'audio/wav',
+        detectedType: 'audio/wav',
+        uploadedAt: '2026-03-04T05:10:00.000Z',
+        processedAt: '2026-03-04T05:31:00.000Z',
+        media: { audio: { durationSeconds: 0.25, sampleRate: 44_100, channels: 2, bitsPerSample: 16 } },
+      };
+
+      // Act
+      const updated = await store.update(
+        pendingRecord().uploadId,
+        { status: 'processed', processedKey: 'processed/user-1/x.wav', manifest },
+        ['scanning'],
+      );
+
+      // Assert
+      expect(updated.manifest).toEqual(manifest);
+      await expect(store.get(pendingRecord().uploadId)).resolves.toMatchObject({
+        status: 'processed',
+        manifest,
+      });
+    });
+
     it('keeps fields an update leaves undefined', async () => {
       // Arrange
       await store.create(pendingRecord({ reason: 'first' }));
