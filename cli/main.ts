@@ -3,6 +3,10 @@ import { ConfigError } from '../lib/config';
 import { registerBackupCommands } from './commands/backup/backup-program';
 import type { BackupIo } from './commands/backup/backup-io';
 import { EXIT, runScanCommand, UsageError } from './commands/scan';
+import { registerCleanupCommand } from './commands/cleanup';
+import { registerDoctorCommand } from './commands/doctor';
+import { registerReportCommand } from './commands/report';
+import { processCommandIo } from './shared/command-io';
 
 /** What backup commands get from the process: output streams and the environment, read once here. */
 function processBackupIo(): BackupIo {
@@ -40,6 +44,9 @@ export function buildProgram(): Command {
     .command('backup')
     .description('Write, read and verify the backups bucket: push, list, pull, archive, restore, verify.');
   registerBackupCommands(backup, processBackupIo);
+  registerReportCommand(program, processCommandIo);
+  registerCleanupCommand(program, processCommandIo);
+  registerDoctorCommand(program, processCommandIo);
 
   return program;
 }
