@@ -5,6 +5,7 @@ import { stackName } from './config/naming';
 import { BackupsStack } from './stacks/backups-stack';
 import { IntakeStack } from './stacks/intake-stack';
 import { KeysStack } from './stacks/keys-stack';
+import { OperationsStack } from './stacks/operations-stack';
 import { ReplicaStack } from './stacks/replica-stack';
 import { StorageStack } from './stacks/storage-stack';
 
@@ -14,6 +15,7 @@ export interface StowageStacks {
   readonly storage: StorageStack;
   readonly intake: IntakeStack;
   readonly backups: BackupsStack;
+  readonly operations: OperationsStack;
   /** Only when replication is on. */
   readonly replica?: ReplicaStack;
 }
@@ -64,11 +66,26 @@ export function createStowage(scope: Stage, config: StowageConfig): StowageStack
     description: `Stowage ${config.envName}: nightly backup verification, its schedule and the backup writer role`,
   });
 
-  for (const stack of [keys, storage, intake, backups, replica]) {
+  const operations = new OperationsStack(scope, stackName(config, 'Operations'), {
+    ...base,
+    keys: keys.keys,
+    intake,
+    backups,
+    storage,
+    description: `Stowage ${config.envName}: operations topic, alarms, dashboard and the alarm-driven operations handler`,
+  });
+  // Its alarms watch both stacks' resources and its handler redrives their queues; neither depends on it.
+  operations.addStackDependency(intake, 'alarms and redrive routes name the intake handlers and queues');
+  operations.addStackDependency(
+    backups,
+    'alarms and re-verification name the verifier and its failures queue',
+  );
+
+  for (const stack of [keys, storage, intake, backups, operations, replica]) {
     if (!stack) continue;
     Tags.of(stack).add('stowage:app', 'stowage');
     Tags.of(stack).add('stowage:env', config.envName);
     for (const [key, value] of Object.entries(config.tags)) Tags.of(stack).add(key, value);
   }
-  return { keys, storage, intake, backups, replica };
+  return { keys, storage, intake, backups, operations, replica };
 }

@@ -120,6 +120,23 @@ try {
         }
         if (r.Type === 'AWS::GuardDuty::MalwareProtectionPlan')
           console.log('    GuardDuty Malware Protection on uploads/');
+        if (r.Type === 'AWS::SNS::Topic') {
+          console.log(
+            `    topic    ${String(r.Properties?.TopicName).padEnd(24)} ${r.Properties?.KmsMasterKeyId ? 'SSE-KMS' : 'NOT ENCRYPTED'}`,
+          );
+        }
+      }
+      const resources = Object.values(template.Resources);
+      const alarms = resources.filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+      if (alarms.length > 0) {
+        const composite = resources.find((r) => r.Type === 'AWS::CloudWatch::CompositeAlarm');
+        const dashboard = resources.find((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+        const breaching = alarms.filter((r) => r.Properties?.TreatMissingData === 'breaching').length;
+        console.log(
+          `    alarms   ${alarms.length} (${breaching} treat missing data as breaching), actions ` +
+            `${alarms.every((r) => r.Properties?.ActionsEnabled) ? 'on' : 'off'}; composite ` +
+            `${String(composite?.Properties?.AlarmName)}; dashboard ${String(dashboard?.Properties?.DashboardName)}`,
+        );
       }
     }
     console.log(

@@ -1,3 +1,4 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
 import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
@@ -10,12 +11,26 @@ const OUTCOME_METRICS = {
   'source-missing': 'ProcessSourceMissing',
 } as const;
 
+/**
+ * Milliseconds from the upload landing in S3 (its LastModified, or its status record's creation where S3 gave none:
+ * the manifest's `uploadedAt`) to the end of its move into processed. The dashboard shows its percentiles.
+ */
+export const END_TO_END_LATENCY_METRIC = 'EndToEndLatency';
+
 /** SQS batch of CLEAN results → verified move into the processed bucket with a manifest, per-record failures. */
 export function createProcessHandler(
   deps: ProcessDependencies & { readonly metrics: HandlerMetrics },
 ): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
+  const now = deps.now ?? (() => new Date());
   return createResultsBatchHandler({
-    handle: (detail) => processUpload(detail, deps),
+    handle: async (detail) => {
+      const outcome = await processUpload(detail, deps);
+      if (outcome.kind === 'processed') {
+        const latency = now().getTime() - Date.parse(outcome.manifest.uploadedAt);
+        deps.metrics.addMetric(END_TO_END_LATENCY_METRIC, MetricUnit.Milliseconds, latency);
+      }
+      return outcome;
+    },
     metrics: deps.metrics,
     metricFor: (outcome) => OUTCOME_METRICS[outcome.kind],
     failureMetric: 'ProcessFailures',

@@ -1,3 +1,4 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
 import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
@@ -10,12 +11,27 @@ const OUTCOME_METRICS = {
   'source-missing': 'QuarantineSourceMissing',
 } as const;
 
+/**
+ * Milliseconds from the upload landing in S3 (its LastModified, or its scan's `scannedAt` where S3 gave none) to the
+ * end of its move into quarantine. The dashboard shows its percentiles.
+ */
+export const END_TO_END_LATENCY_METRIC = 'EndToEndLatency';
+
 /** SQS batch of INFECTED/SUSPICIOUS results → verified move into the quarantine bucket, per-record failures. */
 export function createQuarantineHandler(
-  deps: QuarantineDependencies & { readonly metrics: HandlerMetrics },
+  deps: QuarantineDependencies & { readonly metrics: HandlerMetrics; readonly now?: () => Date },
 ): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
+  const now = deps.now ?? (() => new Date());
   return createResultsBatchHandler({
-    handle: (detail) => quarantineUpload(detail, deps),
+    handle: async (detail) => {
+      const outcome = await quarantineUpload(detail, deps);
+      if (outcome.kind === 'quarantined') {
+        const uploadedAt = outcome.uploadedAt ?? new Date(detail.verdict.scannedAt);
+        const latency = now().getTime() - uploadedAt.getTime();
+        deps.metrics.addMetric(END_TO_END_LATENCY_METRIC, MetricUnit.Milliseconds, latency);
+      }
+      return outcome;
+    },
     metrics: deps.metrics,
     metricFor: (outcome) => OUTCOME_METRICS[outcome.kind],
     failureMetric: 'QuarantineFailures',

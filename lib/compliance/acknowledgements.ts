@@ -118,7 +118,7 @@ export const ACKNOWLEDGEMENTS = {
     rules: ['AwsSolutions::AwsSolutions-IAM5[Resource::*]'],
     reason:
       'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so AWS requires the all-resources wildcard for them. They are the only statement on it; every other statement names its resource.',
-    where: 'Intake and Backups: the policy of every handler role (StowageFunction)',
+    where: 'Intake, Backups and Operations: the policy of every handler role (StowageFunction)',
   },
   handlerNotInvokedAsynchronously: {
     rules: [`${NIST}-LambdaDLQ`, `${HIPAA}-LambdaDLQ`, 'Serverless::Serverless-LambdaDLQ'],
@@ -130,13 +130,15 @@ export const ACKNOWLEDGEMENTS = {
     rules: [`${NIST}-LambdaDLQ`, `${HIPAA}-LambdaDLQ`, 'Serverless::Serverless-LambdaDLQ'],
     reason:
       "This handler is invoked asynchronously and its failed invocations (after Lambda's retries) go to an on-failure destination: a KMS-encrypted SQS queue with its own DLQ. A destination record carries the request, the response and the error, which a Lambda DLQ (the rule's check) would not; configuring both would deliver every failure twice.",
-    where: 'Backups: the verification handler (StowageFunction with asyncFailureQueue)',
+    where:
+      'Backups: the verification handler; Operations: the operations handler (StowageFunction with asyncFailureQueue)',
   },
   handlersOutsideVpc: {
     rules: [`${NIST}-LambdaInsideVPC`, `${HIPAA}-LambdaInsideVPC`, `${GUARD}lambda_inside_vpc_check`],
     reason:
-      'The handlers call only AWS APIs (S3, DynamoDB, EventBridge, SQS, KMS, SNS) over TLS with IAM-signed requests and hold no network-reachable data; a VPC would add NAT or endpoint cost without narrowing access, which IAM, key policies and the bucket policies already enforce. A clamd fleet on a private network (intake.clamdAddress) will need the scan handler in that VPC.',
-    where: 'Intake: API, scan, quarantine and process handlers; Backups: the verification handler',
+      'The handlers call only AWS APIs (S3, DynamoDB, EventBridge, SQS, KMS, SNS, Lambda) over TLS with IAM-signed requests and hold no network-reachable data; a VPC would add NAT or endpoint cost without narrowing access, which IAM, key policies and the bucket policies already enforce. A clamd fleet on a private network (intake.clamdAddress) will need the scan handler in that VPC.',
+    where:
+      'Intake: API, scan, quarantine and process handlers; Backups: the verification handler; Operations: the operations handler',
   },
   pipelineObjectPrefixWildcards: {
     rules: ['AwsSolutions::AwsSolutions-IAM5[Resource::{bucketArn}/{prefix}*]'],
@@ -177,20 +179,56 @@ export const ACKNOWLEDGEMENTS = {
     reason:
       'False positive: the resource is encrypted with a customer-managed key of the Keys stack (KmsMasterKeyId / KmsKeyId are set, and tests assert them), but the Control Tower rule only recognises a literal, Ref or GetAtt, not the cross-stack reference (Fn::GetStackOutput) CDK renders.',
     where:
-      'Intake and Backups: every queue and DLQ (EncryptedQueue) and every log group (handlers, API access logs)',
+      'Intake, Backups and Operations: every queue and DLQ (EncryptedQueue, the holding and failure queues) and every log group (handlers, API access logs)',
   },
   logRetentionByConfig: {
     rules: [`${GUARD}cloudwatch_log_group_retention_period_check`],
     reason:
       'Log retention comes from config (logRetentionDays): dev keeps 30 days and staging 90 to limit cost on non-production data; prod keeps 365 days and raises no finding.',
     where:
-      'Intake and Backups: handler and API access log groups, where logRetentionDays < 365 (dev, staging)',
+      'Intake, Backups and Operations: handler and API access log groups, where logRetentionDays < 365 (dev, staging)',
   },
   statusTableCoveredByPitr: {
     rules: [`${NIST}-DynamoDBInBackupPlan`, `${HIPAA}-DynamoDBInBackupPlan`],
     reason:
       'Status records are short-lived workflow state (TTL from config) that can be rebuilt from the buckets and their tags; point-in-time recovery (35 days, on) and deletion protection where removalPolicy is retain cover restore, so an AWS Backup plan would add cost, not recoverability.',
     where: 'Intake: the status table',
+  },
+  holdingQueueIsTerminal: {
+    rules: [
+      'AwsSolutions::AwsSolutions-SQS3',
+      `${GUARD}sqs_dlq_check`,
+      'Serverless::Serverless-SQSRedrivePolicy',
+    ],
+    reason:
+      'The holding queue is where the operations handler parks poison messages after too many redrives, for a human to read: nothing consumes it automatically, so a redrive policy would never fire, and a DLQ behind it would only hide the messages one level deeper. An alarm fires on its first message.',
+    where: 'Operations: the holding queue',
+  },
+  operationsFailureQueueIsTerminal: {
+    rules: [
+      'AwsSolutions::AwsSolutions-SQS3',
+      `${GUARD}sqs_dlq_check`,
+      'Serverless::Serverless-SQSRedrivePolicy',
+    ],
+    reason:
+      "The operations handler's failure queue is itself the end of the line: it receives alarm events EventBridge could not deliver and invocations that failed after Lambda's retries, for a human to act on. Nothing consumes it, so a redrive policy would never fire; an alarm fires on its first message.",
+    where: "Operations: the operations handler's failure queue",
+  },
+  idempotencyTableCoveredByPitr: {
+    rules: [`${NIST}-DynamoDBInBackupPlan`, `${HIPAA}-DynamoDBInBackupPlan`],
+    reason:
+      'The idempotency table holds only records of alarm transitions the operations handler already acted on, each expiring after the idempotency window (TTL); losing it would at worst let a repeated event act twice, which redrives tolerate. Point-in-time recovery is on; an AWS Backup plan would add cost, not recoverability.',
+    where: 'Operations: the idempotency table of the operations handler',
+  },
+  alarmActionsOffByConfig: {
+    rules: [
+      `${NIST}-CloudWatchAlarmAction`,
+      `${HIPAA}-CloudWatchAlarmAction`,
+      `${GUARD}cloudwatch_alarm_action_enabled_check`,
+    ],
+    reason:
+      'Alarm actions are off in this environment by its config (alarms.actionsEnabled=false): its alarms still change state, show on the dashboard and start the operations handler (state changes reach EventBridge whatever the actions), but notify nobody, so a development environment pages nobody. Every alarm has its ALARM and OK actions on the operations topic; staging and prod turn them on.',
+    where: 'Operations: every alarm, where alarms.actionsEnabled=false (dev)',
   },
 } satisfies Record<string, Acknowledgement>;
 

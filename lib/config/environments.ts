@@ -13,6 +13,27 @@ export type EnvDefinition = Omit<StowageConfig, 'envName' | 'account' | 'region'
 
 const MiB = 1024 * 1024;
 
+/** Alarm thresholds and windows every environment starts from (the schema's `alarmSettingsSchema`). */
+export const ALARM_DEFAULTS = {
+  // Errors and throttles ≥ 1 in 5 minutes; p99 duration at 80 % of the timeout.
+  handlers: { periodSeconds: 300, evaluationPeriods: 1, durationPercentOfTimeout: 80 },
+  // A message in a DLQ (or the holding or failures queue) pages within a minute or two.
+  queues: { periodSeconds: 60, evaluationPeriods: 1 },
+  // The scan handler retries a failed message for up to 5 × 30 minutes: 15 minutes of backlog means it is stuck.
+  intakeQueueAge: { periodSeconds: 300, evaluationPeriods: 1, thresholdSeconds: 900 },
+  // One ERROR is retried; five in 5 minutes means an engine or S3 is failing.
+  scanErrors: { periodSeconds: 300, evaluationPeriods: 1, threshold: 5 },
+  quarantinedPerHour: { threshold: 10, evaluationPeriods: 1 },
+  // Daily verification at a varying minute: a day plus two hours of slack.
+  backups: { windowHours: 26 },
+  api5xx: { periodSeconds: 300, evaluationPeriods: 1, ratePercent: 5 },
+  // Replication Time Control promises 15 minutes.
+  replication: { periodSeconds: 300, evaluationPeriods: 1, latencySeconds: 900 },
+} as const satisfies Omit<
+  StowageConfig['alarms'],
+  'actionsEnabled' | 'emailSubscriptions' | 'httpsSubscriptions'
+>;
+
 type BackupSource = StowageConfig['backups']['sources'][number];
 
 /** A backup source with the default expectations (26 hours, at most a 50 % drop) unless `overrides` says otherwise. */
@@ -59,7 +80,16 @@ const base: EnvDefinition = {
   autoDeleteObjects: true,
   logRetentionDays: 30,
   additionalKeyUserArns: [],
-  alarms: { actionsEnabled: false, emailSubscriptions: [], httpsSubscriptions: [] },
+  alarms: { actionsEnabled: false, emailSubscriptions: [], httpsSubscriptions: [], ...ALARM_DEFAULTS },
+  operations: {
+    // Waits for a re-verification (RequestResponse), so it needs the verifier's 15 minutes; two runs at a time
+    // (two alarms at once), each bounded by redriveMaxMessages.
+    handler: { memoryMb: 256, timeoutSeconds: 900, reservedConcurrency: 2 },
+    logLevel: 'INFO',
+    redriveMaxMessages: 100,
+    poisonMaxRedrives: 3,
+    holdingRetentionDays: 14,
+  },
   intake: {
     // Placeholders: point each env at its identity provider (e.g. a Cognito user pool) before deploying.
     jwt: { issuerUrl: 'https://auth.dev.stowage.example.com', audiences: ['stowage-dev'] },
@@ -106,6 +136,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
     account: undefined,
     intake: { ...base.intake, logLevel: 'DEBUG' },
     backups: { ...base.backups, logLevel: 'DEBUG' },
+    operations: { ...base.operations, logLevel: 'DEBUG' },
   },
   staging: {
     ...base,

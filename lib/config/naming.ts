@@ -100,6 +100,24 @@ export function operationsTopicArn(config: Pick<StowageConfig, 'envName' | 'acco
   return `arn:aws:sns:${config.region}:${config.account}:${operationsTopicName(config)}`;
 }
 
+/**
+ * `Stowage-<env>-<what>`: the name of every CloudWatch alarm. The alarm-driven operations handler is triggered for
+ * alarms whose ARN starts with `Stowage-<env>-` (alarmArnPrefix).
+ */
+export function alarmName(config: Pick<StowageConfig, 'envName'>, what: string): string {
+  return `Stowage-${config.envName}-${what}`;
+}
+
+/** `Stowage-<env>`: the CloudWatch dashboard of an env. */
+export function dashboardName(config: Pick<StowageConfig, 'envName'>): string {
+  return `Stowage-${config.envName}`;
+}
+
+/** `arn:aws:cloudwatch:<region>:<account>:alarm:Stowage-<env>-`: the prefix of every Stowage alarm's ARN. */
+export function alarmArnPrefix(config: Pick<StowageConfig, 'envName' | 'account' | 'region'>): string {
+  return `arn:aws:cloudwatch:${config.region}:${config.account}:alarm:${alarmName(config, '')}`;
+}
+
 /** `stowage-<env>-backups`: the EventBridge Scheduler group of the backup verification schedule. */
 export function backupsScheduleGroupName(config: Pick<StowageConfig, 'envName'>): string {
   return `stowage-${config.envName}-backups`;

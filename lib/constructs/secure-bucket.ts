@@ -1,9 +1,12 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledgements';
+import { lifecycleRuleSpecs } from './lifecycle-rules';
+import type { BucketPurpose } from '../config/naming';
+import { BUCKET_PURPOSE_TAG } from '../config/naming';
 
 /** Lifecycle of the current versions of a bucket's objects. */
 export interface SecureBucketLifecycle {
@@ -61,6 +64,11 @@ export interface SecureBucketProps {
   readonly bucketName?: string;
   /** Object Lock in governance mode with this default retention (days) for every new version. @default no lock */
   readonly objectLockRetentionDays?: number;
+  /**
+   * What the bucket holds, tagged as `stowage:bucket=<purpose>` (BUCKET_PURPOSE_TAG): tools find an env's buckets
+   * by it. @default no purpose tag
+   */
+  readonly purpose?: BucketPurpose;
   /** Removal policy of the bucket. */
   readonly removalPolicy: RemovalPolicy;
   /** Empty the bucket when its stack is deleted (needs RemovalPolicy.DESTROY). @default false */
@@ -110,6 +118,8 @@ export class SecureBucket extends Construct {
       replicationRole,
       replicationRules: props.replication ? [replicationRule(this, props.replication)] : undefined,
     });
+
+    if (props.purpose !== undefined) Tags.of(this.bucket).add(BUCKET_PURPOSE_TAG, props.purpose);
 
     if (props.isAccessLogTarget) {
       acknowledge(this, 'accessLogTargetUsesSseS3');
@@ -314,40 +324,25 @@ const STORAGE_CLASSES: Record<NonNullable<SecureBucketLifecycle['archiveStorageC
   DEEP_ARCHIVE: s3.StorageClass.DEEP_ARCHIVE,
 };
 
+/** The CDK form of lifecycleRuleSpecs (one derivation, shared with local mode's bucket setup). */
 function lifecycleRules(lc: SecureBucketLifecycle): s3.LifecycleRule[] {
-  const rules: s3.LifecycleRule[] = [
-    {
-      id: 'abort-incomplete-multipart-uploads',
-      abortIncompleteMultipartUploadAfter: Duration.days(lc.abortIncompleteMultipartUploadDays),
-    },
-    {
-      id: 'expire-noncurrent-versions',
-      noncurrentVersionExpiration: Duration.days(lc.noncurrentVersionExpirationDays),
-    },
-  ];
-  if (lc.archiveAfterDays !== undefined || lc.expirationDays !== undefined) {
-    rules.push({
-      id: 'current-versions',
-      transitions:
-        lc.archiveAfterDays !== undefined && lc.archiveStorageClass
-          ? [
-              {
-                storageClass: STORAGE_CLASSES[lc.archiveStorageClass],
-                transitionAfter: Duration.days(lc.archiveAfterDays),
-              },
-            ]
-          : undefined,
-      expiration: lc.expirationDays !== undefined ? Duration.days(lc.expirationDays) : undefined,
-    });
-  }
-  for (const [prefix, expirationDays] of Object.entries(lc.prefixExpirationDays ?? {})) {
-    rules.push({
-      id: `expire-${prefix.replace(/[^a-zA-Z0-9]+/g, '-').replace(/-$/, '')}`,
-      prefix,
-      expiration: Duration.days(expirationDays),
-    });
-  }
-  return rules;
+  const days = (value: number | undefined): Duration | undefined =>
+    value === undefined ? undefined : Duration.days(value);
+  return lifecycleRuleSpecs(lc).map((spec) => ({
+    id: spec.id,
+    prefix: spec.prefix,
+    abortIncompleteMultipartUploadAfter: days(spec.abortIncompleteMultipartUploadDays),
+    noncurrentVersionExpiration: days(spec.noncurrentVersionExpirationDays),
+    transitions: spec.transition
+      ? [
+          {
+            storageClass: STORAGE_CLASSES[spec.transition.storageClass],
+            transitionAfter: Duration.days(spec.transition.days),
+          },
+        ]
+      : undefined,
+    expiration: days(spec.expirationDays),
+  }));
 }
 
 function replicationRule(scope: Construct, replication: SecureBucketReplication): s3.ReplicationRule {

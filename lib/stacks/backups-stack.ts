@@ -130,14 +130,6 @@ export class BackupsStack extends Stack {
   private createVerifier(props: BackupsStackProps): StowageFunction {
     const { config } = this;
     const { verifier } = config.backups;
-    // Exactly the handler contract (BackupSourceConfig), in a fixed key order.
-    const sources: BackupSourceConfig[] = config.backups.sources.map((s) => ({
-      name: s.name,
-      format: s.format,
-      maxAgeHours: s.maxAgeHours,
-      minBytes: s.minBytes,
-      maxDropPercent: s.maxDropPercent,
-    }));
     const fn = new StowageFunction(this, 'Verifier', {
       entry: 'lambda/backup-verify/index.ts',
       description: 'Verifies the newest backup of every source and writes the nightly report',
@@ -147,7 +139,7 @@ export class BackupsStack extends Stack {
       environment: {
         [HANDLER_ENV.BACKUPS_BUCKET]: props.backupsBucket.bucketName,
         [HANDLER_ENV.BACKUPS_KEY_ARN]: props.keys.backups.keyArn,
-        [HANDLER_ENV.BACKUP_SOURCES]: JSON.stringify(sources),
+        [HANDLER_ENV.BACKUP_SOURCES]: backupSourcesEnvironmentValue(config),
         [HANDLER_ENV.BACKUP_REQUIRE_REPLICATION]: String(config.backups.requireReplication),
         [HANDLER_ENV.OPERATIONS_TOPIC_ARN]: operationsTopicArn(config),
         [HANDLER_ENV.ENV_NAME]: config.envName,
@@ -318,6 +310,21 @@ export class BackupsStack extends Stack {
     });
     return { role, policy };
   }
+}
+
+/**
+ * The BACKUP_SOURCES value of the handlers that know the backup sources (the verifier, the operations handler):
+ * exactly the handler contract (BackupSourceConfig[]), in a fixed key order.
+ */
+export function backupSourcesEnvironmentValue(config: StowageConfig): string {
+  const sources: BackupSourceConfig[] = config.backups.sources.map((s) => ({
+    name: s.name,
+    format: s.format,
+    maxAgeHours: s.maxAgeHours,
+    minBytes: s.minBytes,
+    maxDropPercent: s.maxDropPercent,
+  }));
+  return JSON.stringify(sources);
 }
 
 /** ListBucket on the backups bucket, only for keys under backups/ (s3:prefix). */

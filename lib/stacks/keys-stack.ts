@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { StowageConfig } from '../config';
 import type { KeyPurpose } from '../config/naming';
 import {
+  alarmArnPrefix,
   appRoleArnPattern,
   bucketArnPattern,
   eventsArnPatterns,
@@ -58,6 +59,8 @@ function serviceAccess(config: StowageConfig, purpose: KeyPurpose): Partial<Data
             ],
           },
           { service: 'sqs.amazonaws.com', sourceArnPatterns: [queueArnPattern(config)] },
+          // CloudWatch alarms publish to the operations topic, which this key encrypts.
+          { service: 'cloudwatch.amazonaws.com', sourceArnPatterns: [`${alarmArnPrefix(config)}*`] },
         ],
       };
     case 'status':

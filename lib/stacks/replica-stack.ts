@@ -39,6 +39,7 @@ export class ReplicaStack extends Stack {
 
     const accessLogs = new SecureBucket(this, 'AccessLogs', {
       ...common,
+      purpose: 'access-logs',
       isAccessLogTarget: true,
       lifecycle: bucketLifecycle(config, 'accessLogs'),
     }).bucket;
@@ -47,6 +48,7 @@ export class ReplicaStack extends Stack {
       const secure = new SecureBucket(this, id, {
         ...common,
         bucketName: replicaBucketName(config, bucket),
+        purpose: bucket,
         encryptionKey: this.replicaKey,
         accessLogsBucket: accessLogs,
         lifecycle: bucketLifecycle(config, bucket),

@@ -8,6 +8,7 @@ import type { SecureBucketReplication } from '../constructs/secure-bucket';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { acknowledge } from '../compliance/acknowledgements';
 import { accessTagValue } from '../security/access';
+import { uploadsCorsRule, type CorsRuleSpec } from './bucket-cors';
 import { bucketLifecycle } from './bucket-lifecycle';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
@@ -15,6 +16,17 @@ import { removalPolicyOf } from './stowage-stack-props';
 export interface StorageStackProps extends StowageStackProps {
   /** Data keys from the Keys stack, by purpose. */
   readonly keys: Readonly<Record<KeyPurpose, kms.IKey>>;
+}
+
+/** A CORS rule spec (shared with local mode) in CDK's form. */
+function corsRule(spec: CorsRuleSpec): s3.CorsRule {
+  return {
+    allowedMethods: spec.allowedMethods.map((method) => s3.HttpMethods[method]),
+    allowedOrigins: [...spec.allowedOrigins],
+    allowedHeaders: [...spec.allowedHeaders],
+    exposedHeaders: [...spec.exposedHeaders],
+    maxAge: spec.maxAgeSeconds,
+  };
 }
 
 /** The object tag, and its value, that makes an upload readable (ARCHITECTURE.md, object tags). */
@@ -42,6 +54,7 @@ export class StorageStack extends Stack {
 
     this.accessLogs = new SecureBucket(this, 'AccessLogs', {
       ...common,
+      purpose: 'access-logs',
       isAccessLogTarget: true,
       lifecycle: bucketLifecycle(config, 'accessLogs'),
     }).bucket;
@@ -49,17 +62,10 @@ export class StorageStack extends Stack {
 
     const uploads = new SecureBucket(this, 'Uploads', {
       ...logged,
+      purpose: 'uploads',
       encryptionKey: keys.uploads,
       lifecycle: bucketLifecycle(config, 'uploads'),
-      cors: [
-        {
-          allowedMethods: [s3.HttpMethods.POST, s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
-          allowedOrigins: [...config.cors.allowedOrigins],
-          allowedHeaders: ['Content-Type', 'Authorization', 'x-amz-*'],
-          exposedHeaders: ['ETag'],
-          maxAge: 3600,
-        },
-      ],
+      cors: [corsRule(uploadsCorsRule(config))],
     });
     // Until the scanner tags an object CLEAN, only the intake pipeline may read it.
     uploads.denyReadsUnlessPrincipalTagged(
@@ -75,6 +81,7 @@ export class StorageStack extends Stack {
 
     const processed = new SecureBucket(this, 'Processed', {
       ...logged,
+      purpose: 'processed',
       encryptionKey: keys.processed,
       lifecycle: bucketLifecycle(config, 'processed'),
       replication: this.replicationTo(props, 'processed'),
@@ -85,6 +92,7 @@ export class StorageStack extends Stack {
 
     const quarantine = new SecureBucket(this, 'Quarantine', {
       ...logged,
+      purpose: 'quarantine',
       encryptionKey: keys.quarantine,
       lifecycle: bucketLifecycle(config, 'quarantine'),
     });
@@ -97,6 +105,7 @@ export class StorageStack extends Stack {
 
     const backups = new SecureBucket(this, 'Backups', {
       ...logged,
+      purpose: 'backups',
       encryptionKey: keys.backups,
       lifecycle: bucketLifecycle(config, 'backups'),
       objectLockRetentionDays: config.lifecycle.backups.objectLockRetentionDays,

@@ -12,6 +12,7 @@ describe.each(ALL_ENVS)('the %s app', (env) => {
       `Stowage-${env}-Storage`,
       `Stowage-${env}-Intake`,
       `Stowage-${env}-Backups`,
+      `Stowage-${env}-Operations`,
     ];
     if (env === 'prod') expected.push(`Stowage-${env}-Replica`);
     expect(all.map((s) => s.stackName).sort()).toEqual(expected.sort());

@@ -26,7 +26,13 @@ export interface QuarantineDependencies {
 }
 
 export type QuarantineOutcome =
-  | { readonly kind: 'quarantined'; readonly quarantineKey: string; readonly copy: VerifiedCopy }
+  | {
+      readonly kind: 'quarantined';
+      readonly quarantineKey: string;
+      readonly copy: VerifiedCopy;
+      /** When the upload landed: the source version's LastModified, where S3 reported one. */
+      readonly uploadedAt?: Date;
+    }
   | { readonly kind: 'already-quarantined' | 'source-missing'; readonly key: string };
 
 /**
@@ -105,5 +111,10 @@ export async function quarantineUpload(
     method: copy.method,
     status: detail.verdict.status,
   });
-  return { kind: 'quarantined', quarantineKey, copy };
+  return {
+    kind: 'quarantined',
+    quarantineKey,
+    copy,
+    ...(source.lastModified ? { uploadedAt: source.lastModified } : {}),
+  };
 }

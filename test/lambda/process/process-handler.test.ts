@@ -293,3 +293,74 @@ describe('process handler', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
   });
 });
+
+describe('process handler: end-to-end latency', () => {
+  /** Records every metric with its unit and value. */
+  function valueMetrics() {
+    const added: Array<{ name: string; unit: string; value: number }> = [];
+    return {
+      added,
+      addMetric: (name: string, unit: string, value: number) => {
+        added.push({ name, unit, value });
+      },
+      publishStoredMetrics: () => undefined,
+    };
+  }
+
+  async function handlerWith(recorder: ReturnType<typeof valueMetrics>) {
+    const fakeS3 = new FakeS3(s3Mock);
+    const key = uploadKey('u1', 'png');
+    await store.create(statusRecord('u1', { status: 'scanning', uploadKey: key }));
+    const source = fakeS3.put(UPLOADS, key, PNG_CASE.body, {
+      contentType: 'image/png',
+      metadata: { 'upload-id': 'u1' },
+    });
+    const detail = resultDetail(
+      'u1',
+      key,
+      source.versionId,
+      verdictFor(PNG_CASE.body, 'CLEAN', { detectedType: 'image/png' }),
+    );
+    const handler = createProcessHandler({
+      s3: new S3Client({ region: 'eu-west-1' }),
+      statusStore: store,
+      config: { uploadsBucket: UPLOADS, processedBucket: PROCESSED, processedKeyId: PROCESSED_KEY },
+      logger: recordingLogger(),
+      metrics: recorder,
+      now: () => NOW,
+    });
+    return { fakeS3, detail, handler };
+  }
+
+  it("emits EndToEndLatency in milliseconds from the upload's LastModified to the completed move", async () => {
+    // Arrange: FakeS3 reports LastModified 2025-03-04T05:06:07.000Z; NOW is 06:00:00.000Z.
+    const recorder = valueMetrics();
+    const { detail, handler } = await handlerWith(recorder);
+    // Act
+    const response = await handler(batch(detail));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(recorder.added).toEqual([
+      { name: 'EndToEndLatency', unit: 'Milliseconds', value: 53 * 60_000 + 53_000 },
+      { name: 'Processed', unit: 'Count', value: 1 },
+    ]);
+  });
+
+  it('emits no latency for a move that crashed before the delete, and one for the re-run that completes it', async () => {
+    // Arrange
+    const recorder = valueMetrics();
+    const { detail, fakeS3, handler } = await handlerWith(recorder);
+    fakeS3.failNextDeleteWith(new Error('Lambda timed out'));
+    // Act
+    await handler(batch(detail));
+    await handler(batch(detail));
+    await handler(batch(detail));
+    // Assert
+    expect(recorder.added.map((m) => m.name)).toEqual([
+      'ProcessFailures',
+      'EndToEndLatency',
+      'Processed',
+      'ProcessDuplicate',
+    ]);
+  });
+});

@@ -1,4 +1,10 @@
-import { CopyObjectCommand, DeleteObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -167,7 +173,7 @@ describe('quarantine handler', () => {
     const response = await handler(batch(detail));
     // Assert
     expect(response.batchItemFailures).toEqual([]);
-    expect(metrics.names).toEqual(['Quarantined', 'QuarantineDuplicate']);
+    expect(metrics.names).toEqual(['EndToEndLatency', 'Quarantined', 'QuarantineDuplicate']);
   });
 
   it('acknowledges a source that vanished before the move, with status error', async () => {
@@ -215,5 +221,81 @@ describe('quarantine handler', () => {
     expect(response.batchItemFailures).toEqual(
       expect.arrayContaining([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]),
     );
+  });
+});
+
+describe('quarantine handler: end-to-end latency', () => {
+  const COMPLETED = new Date('2025-03-04T05:08:07.500Z');
+
+  /** Records every metric with its unit and value. */
+  function valueMetrics() {
+    const added: Array<{ name: string; unit: string; value: number }> = [];
+    return {
+      added,
+      addMetric: (name: string, unit: string, value: number) => {
+        added.push({ name, unit, value });
+      },
+      publishStoredMetrics: () => undefined,
+    };
+  }
+
+  function handlerWith(recorder: ReturnType<typeof valueMetrics>) {
+    return createQuarantineHandler({
+      s3: new S3Client({ region: 'eu-west-1' }),
+      statusStore: store,
+      config: { uploadsBucket: UPLOADS, quarantineBucket: QUARANTINE, quarantineKeyId: QUARANTINE_KEY },
+      logger: recordingLogger(),
+      metrics: recorder,
+      now: () => COMPLETED,
+    });
+  }
+
+  it("emits EndToEndLatency in milliseconds from the upload's LastModified to the completed move", async () => {
+    // Arrange: FakeS3 reports LastModified 2025-03-04T05:06:07.000Z; the verdict was written a minute later.
+    const { detail } = setup();
+    const scannedLater = { ...detail, verdict: { ...detail.verdict, scannedAt: '2025-03-04T05:07:07.000Z' } };
+    const recorder = valueMetrics();
+    // Act
+    const response = await handlerWith(recorder)(batch(scannedLater));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(recorder.added).toEqual([
+      { name: 'EndToEndLatency', unit: 'Milliseconds', value: 120_500 },
+      { name: 'Quarantined', unit: 'Count', value: 1 },
+    ]);
+  });
+
+  it('falls back to the scan time when S3 reports no LastModified', async () => {
+    // Arrange
+    const { detail, source } = setup();
+    s3Mock.on(HeadObjectCommand).resolves({
+      VersionId: source.versionId,
+      ContentLength: BODY.length,
+      ContentType: 'image/png',
+      Metadata: { 'upload-id': 'u1' },
+    });
+    const recorder = valueMetrics();
+    // Act
+    const response = await handlerWith(recorder)(batch(detail));
+    // Assert: scannedAt is 2025-03-04T05:06:07.000Z
+    expect(response.batchItemFailures).toEqual([]);
+    expect(recorder.added[0]).toEqual({ name: 'EndToEndLatency', unit: 'Milliseconds', value: 120_500 });
+  });
+
+  it('emits no latency unless this run completed the move: not for a crash before the delete, nor a duplicate', async () => {
+    // Arrange
+    const { detail, fakeS3 } = setup();
+    fakeS3.failNextDeleteWith(new Error('Lambda timed out'));
+    const crashed = valueMetrics();
+    const rerun = valueMetrics();
+    const later = valueMetrics();
+    // Act
+    await handlerWith(crashed)(batch(detail));
+    await handlerWith(rerun)(batch(detail));
+    await handlerWith(later)(batch(detail));
+    // Assert
+    expect(crashed.added.map((m) => m.name)).toEqual(['QuarantineFailures']);
+    expect(rerun.added.map((m) => m.name)).toEqual(['EndToEndLatency', 'Quarantined']);
+    expect(later.added.map((m) => m.name)).toEqual(['QuarantineDuplicate']);
   });
 });

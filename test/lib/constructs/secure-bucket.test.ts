@@ -1,6 +1,7 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { SecureBucketProps } from '../../../lib/constructs/secure-bucket';
 import { SecureBucket } from '../../../lib/constructs/secure-bucket';
 import { cdkJsonContext } from '../../../lib/cdk-json-context';
@@ -97,6 +98,30 @@ describe('SecureBucket', () => {
     });
     template.resourceCountIs('Custom::S3BucketNotifications', 0);
     template.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+
+  it('tags the bucket with its purpose only when given one, and nothing else it creates', () => {
+    // Arrange
+    const s = stack();
+    // Act
+    const tagged = new SecureBucket(s, 'Data', {
+      purpose: 'quarantine',
+      lifecycle,
+      removalPolicy: RemovalPolicy.RETAIN,
+      encryptionKey: new kms.Key(s, 'K'),
+      accessLogsBucket: logTarget(s),
+    });
+    // Assert
+    const resources = Template.fromStack(s).toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: { Tags?: Array<{ Key: string; Value: string }> } }
+    >;
+    const taggedId = s.resolve((tagged.bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
+    expect(resources[taggedId].Properties.Tags).toEqual([{ Key: 'stowage:bucket', Value: 'quarantine' }]);
+    const others = Object.entries(resources).filter(([id]) => id !== taggedId);
+    expect(
+      others.filter(([, r]) => JSON.stringify(r.Properties.Tags ?? []).includes('stowage:bucket')),
+    ).toEqual([]);
   });
 });
 

@@ -128,6 +128,21 @@ describe.each(ALL_ENVS)('Keys stack (%s)', (env) => {
     expect(JSON.stringify(statements)).not.toContain('s3.amazonaws.com');
   });
 
+  it("lets CloudWatch use the messaging key only for this env's alarms (they publish to the encrypted operations topic)", () => {
+    const statements = keyStatements(template(), env, 'messaging');
+    expect(statements).toContainEqual({
+      Sid: 'CloudwatchUsesKey',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+        ArnLike: { 'aws:SourceArn': [`arn:aws:cloudwatch:eu-west-1:123456789012:alarm:Stowage-${env}-*`] },
+      },
+    });
+  });
+
   it("lets CloudWatch Logs use the logs key only for this env's log groups, and DynamoDB create grants on the status key", () => {
     expect(keyStatements(template(), env, 'logs')).toContainEqual(
       expect.objectContaining({
@@ -175,7 +190,7 @@ describe.each(ALL_ENVS)('Keys stack (%s)', (env) => {
 
   it.each([
     ...BUCKET_PURPOSES.map((p) => [p, 'S3ServiceUsesKeyForStowageBuckets']),
-    ['messaging', 'EventsUsesKey', 'SqsUsesKey'],
+    ['messaging', 'EventsUsesKey', 'SqsUsesKey', 'CloudwatchUsesKey'],
     ['status', 'CreateGrantsViaAwsServices'],
     ['logs', 'LogsEuWest1UsesKey'],
   ])('grants no wildcard action on the %s key and has no other statements', (purpose, ...serviceSids) => {

@@ -53,6 +53,24 @@ describe('replication (prod)', () => {
     });
   });
 
+  it('tags each replica bucket with its purpose (stowage:bucket)', () => {
+    for (const [purpose, name] of [
+      ['processed', replicaName('processed')],
+      ['backups', replicaName('backups')],
+    ]) {
+      replica.hasResourceProperties('AWS::S3::Bucket', {
+        BucketName: name,
+        Tags: Match.arrayWith([{ Key: 'stowage:bucket', Value: purpose }]),
+      });
+    }
+    replica.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      Tags: Match.arrayWith([{ Key: 'stowage:bucket', Value: 'access-logs' }]),
+    });
+  });
+
   it('logs replica access to a bucket in its own region (3 buckets in all)', () => {
     replica.resourceCountIs('AWS::S3::Bucket', 3);
     replica.hasResourceProperties('AWS::S3::Bucket', {

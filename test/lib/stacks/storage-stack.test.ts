@@ -74,6 +74,20 @@ describe.each(ALL_ENVS)('Storage stack (%s)', (env) => {
   });
 
   describe.each(ALL)('%s bucket', (name) => {
+    it("is tagged with its purpose (stowage:bucket), the tag tools find the env's buckets by", () => {
+      const purpose = name === 'accessLogs' ? 'access-logs' : name;
+      const { props } = bucketOf(env, name);
+      expect(props.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: 'stowage:bucket', Value: purpose },
+          { Key: 'stowage:env', Value: env },
+        ]),
+      );
+      expect((props.Tags as Array<{ Key: string }>).filter((t) => t.Key === 'stowage:bucket')).toHaveLength(
+        1,
+      );
+    });
+
     it('is versioned, blocks all public access and enforces bucket-owner ownership', () => {
       const { props } = bucketOf(env, name);
       expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
