@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -22,6 +23,7 @@ export const handler = createOperationsHandler({
   sqs: new SQSClient({}),
   lambda: new LambdaClient({}),
   sns: new SNSClient({}),
+  cloudwatch: new CloudWatchClient({}),
   persistenceStore: createTransitionStore(config.idempotencyTable, new DynamoDBClient({})),
   config,
   logger,

@@ -11,18 +11,23 @@ const BACKUP_METRICS: ReadonlySet<string> = new Set(Object.values(METRIC_NAMES))
 /**
  * What an ALARM transition asks for:
  * - `redrive`: an AWS/SQS metric of a configured DLQ alarmed; move its messages back to the source queue.
+ * - `settle-verification-failures`: an AWS/SQS metric of the verification failures queue alarmed; a full verifier
+ *   run, then the records it supersedes are deleted.
  * - `reverify`: a Stowage backup metric with a `source` dimension alarmed; re-run the verifier for those sources.
  * - `reverify-all`: a Stowage backup metric without `source` alarmed; a full verifier run.
  * - `report-only`: anything else (another queue, another Stowage metric, a composite alarm); report, no action.
  */
 export type OperationPlan =
   | { readonly kind: 'redrive'; readonly route: RedriveRoute }
+  | { readonly kind: 'settle-verification-failures' }
   | { readonly kind: 'reverify'; readonly sources: readonly string[] }
   | { readonly kind: 'reverify-all' }
   | { readonly kind: 'report-only'; readonly note: string };
 
 export interface PlanContext {
   readonly routes: readonly RedriveRoute[];
+  /** Name of the verification failures queue (the `QueueName` dimension of its alarm). */
+  readonly verificationFailuresQueueName: string;
   /** Names of the configured backup sources. */
   readonly backupSources: readonly string[];
 }
@@ -44,6 +49,9 @@ export function planFor(transition: AlarmTransition, context: PlanContext): Oper
       (candidate) => candidate.deadLetterQueueName === metric.dimensions['QueueName'],
     );
     if (route) return { kind: 'redrive', route };
+    if (metric.dimensions['QueueName'] === context.verificationFailuresQueueName) {
+      return { kind: 'settle-verification-failures' };
+    }
   }
 
   const backupMetrics = transition.metrics.filter(

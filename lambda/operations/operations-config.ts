@@ -26,12 +26,25 @@ export interface RedriveRoute {
   readonly sourceQueueUrl: string;
 }
 
+/** A queue the handler consumes, by URL and by the name its alarm's `QueueName` dimension carries. */
+export interface ConsumedQueue {
+  /** The queue's name (the last path segment of its URL). */
+  readonly name: string;
+  /** The queue's URL. */
+  readonly url: string;
+}
+
 export interface OperationsHandlerConfig {
   /** The DLQs that may be redriven; none: DLQ alarms are only reported. */
   readonly routes: readonly RedriveRoute[];
   /** Where poison messages are parked. */
   readonly holdingQueueUrl: string;
-  /** Most messages one redrive moves (default 100). */
+  /**
+   * The Backups stack's verification failures queue: when its alarm fires, the handler runs a full verification
+   * and then deletes the records that were waiting there.
+   */
+  readonly verificationFailuresQueue: ConsumedQueue;
+  /** Most messages one redrive (or one settling of verification failure records) receives (default 100). */
   readonly redriveMaxMessages: number;
   /** A message already redriven this many times is parked instead (default 3). */
   readonly poisonMaxRedrives: number;
@@ -57,6 +70,9 @@ const wholeNumber = (min: number, max: number) =>
     .transform(Number)
     .refine((value) => value >= min && value <= max, `a whole number between ${min} and ${max}`);
 
+/** An SQS queue name (standard queues). */
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
 const queueUrl = z.url({
   protocol: /^https?$/,
   error: 'a queue URL such as https://sqs.<region>.amazonaws.com/<account>/<name>',
@@ -64,7 +80,7 @@ const queueUrl = z.url({
 
 const routeSchema = z
   .object({
-    deadLetterQueueName: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'an SQS queue name'),
+    deadLetterQueueName: z.string().regex(QUEUE_NAME, 'an SQS queue name'),
     deadLetterQueueUrl: queueUrl,
     sourceQueueUrl: queueUrl,
   })
@@ -102,6 +118,10 @@ const routesSchema = z.array(routeSchema).superRefine((routes, context) => {
 const schema = z.object({
   [HANDLER_ENV.REDRIVE_ROUTES]: required,
   [HANDLER_ENV.HOLDING_QUEUE_URL]: queueUrl,
+  [HANDLER_ENV.VERIFICATION_FAILURES_QUEUE_URL]: queueUrl.refine(
+    (url) => URL.canParse(url) && QUEUE_NAME.test(queueNameOf(url)),
+    'a queue URL that ends with the queue name',
+  ),
   [HANDLER_ENV.REDRIVE_MAX_MESSAGES]: wholeNumber(1, REDRIVE_MAX_MESSAGES_LIMIT).default(
     DEFAULT_REDRIVE_MAX_MESSAGES,
   ),
@@ -137,6 +157,19 @@ export function loadOperationsConfig(
     }
   });
 
+  const failuresUrl = values[HANDLER_ENV.VERIFICATION_FAILURES_QUEUE_URL];
+  if (failuresUrl === holdingQueueUrl) {
+    problems.push(`${HANDLER_ENV.VERIFICATION_FAILURES_QUEUE_URL}: must differ from the holding queue`);
+  }
+  routes?.forEach((route, index) => {
+    // It may be a route's source queue (its own DLQ is redriven into it), never a DLQ: one alarm, one action.
+    if (route.deadLetterQueueUrl === failuresUrl) {
+      problems.push(
+        `${HANDLER_ENV.VERIFICATION_FAILURES_QUEUE_URL}: must not be a dead-letter queue of the routes (route ${index} is it)`,
+      );
+    }
+  });
+
   let backupSources: BackupSourceConfig[] | undefined;
   try {
     backupSources = parseBackupSourcesJson(values[HANDLER_ENV.BACKUP_SOURCES]);
@@ -151,6 +184,7 @@ export function loadOperationsConfig(
   return {
     routes,
     holdingQueueUrl,
+    verificationFailuresQueue: { name: queueNameOf(failuresUrl), url: failuresUrl },
     redriveMaxMessages: values[HANDLER_ENV.REDRIVE_MAX_MESSAGES],
     poisonMaxRedrives: values[HANDLER_ENV.POISON_MAX_REDRIVES],
     verifierFunction: values[HANDLER_ENV.VERIFIER_FUNCTION],
@@ -185,4 +219,9 @@ function lastPathSegment(url: string): string {
       .filter((segment) => segment !== '')
       .pop() ?? ''
   );
+}
+
+/** The name a queue URL ends with (`…/<account>/<name>`); empty when it ends with a slash. */
+function queueNameOf(url: string): string {
+  return new URL(url).pathname.split('/').pop() ?? '';
 }

@@ -1,3 +1,4 @@
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -14,6 +15,7 @@ import { describeError } from '../shared/backup/verify/error-message';
 import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
 import type { PipelineLogger } from '../shared/pipeline/pipeline-logger';
 import { parseAlarmEvent, type AlarmStateValue, type AlarmTransition } from './alarm-event';
+import { withRearm } from './alarm-rearm';
 import { reverifyBackups } from './backup-reverification';
 import { redriveDeadLetterQueue } from './dlq-redrive';
 import { OperationFailedError, type OperationOutcome } from './operation-outcome';
@@ -21,6 +23,7 @@ import { planFor, type OperationPlan } from './operation-plan';
 import type { OperationsHandlerConfig } from './operations-config';
 import { OPERATIONS_METRICS } from './operations-metrics';
 import { describePlan, failureReport, outcomeReport, publishReport } from './operations-report';
+import { settleVerificationFailures } from './verification-failures';
 
 /**
  * How long a handled transition is remembered: longer than EventBridge's 24 h of delivery retries plus Lambda's
@@ -34,6 +37,8 @@ export interface OperationsHandlerDependencies {
   readonly sqs: SQSClient;
   readonly lambda: LambdaClient;
   readonly sns: SNSClient;
+  /** Sets an alarm back to OK after a bounded run left messages in its queue. */
+  readonly cloudwatch: CloudWatchClient;
   /** Where handled transitions are recorded (DynamoDBPersistenceLayer in Lambda). */
   readonly persistenceStore: BasePersistenceLayer;
   readonly config: Omit<OperationsHandlerConfig, 'idempotencyTable'>;
@@ -41,6 +46,8 @@ export interface OperationsHandlerDependencies {
   readonly metrics: HandlerMetrics;
   /** Long-poll wait of each DLQ receive. Default 1 second. */
   readonly receiveWaitTimeSeconds?: number;
+  /** Epoch milliseconds now. Default Date.now. */
+  readonly now?: () => number;
 }
 
 export type OperationsResult =
@@ -74,7 +81,10 @@ export class OperationsReportError extends Error {
 
 /**
  * The alarm-driven operations handler, for EventBridge "CloudWatch Alarm State Change" events. Only transitions to
- * ALARM act: a DLQ alarm redrives the DLQ, a backup alarm re-runs the verifier, any other alarm is reported.
+ * ALARM act: a DLQ alarm redrives the DLQ, a backup alarm re-runs the verifier, the verification failures queue's
+ * alarm runs a full verification and then settles the records it supersedes; any other alarm is reported. A
+ * bounded run that leaves messages in its alarm's queue sets the alarm back to OK, so that it fires again and the
+ * next run follows by itself.
  *
  * Two idempotent steps per transition (key: alarm name + state timestamp), both recorded in the persistence store:
  * 1. the actions, whose outcome is stored; a repeat of the transition gets the stored outcome and acts no more;
@@ -128,19 +138,52 @@ export function createOperationsHandler(
     idempotency,
   );
 
+  const waitTime =
+    deps.receiveWaitTimeSeconds !== undefined ? { waitTimeSeconds: deps.receiveWaitTimeSeconds } : {};
+
   async function act(plan: OperationPlan, transition: AlarmTransition): Promise<OperationOutcome> {
     switch (plan.kind) {
-      case 'redrive':
-        return redriveDeadLetterQueue(deps, {
+      case 'redrive': {
+        const outcome = await redriveDeadLetterQueue(deps, {
           route: plan.route,
           holdingQueueUrl: config.holdingQueueUrl,
           maxMessages: config.redriveMaxMessages,
           poisonMaxRedrives: config.poisonMaxRedrives,
           alarmName: transition.alarmName,
-          ...(deps.receiveWaitTimeSeconds !== undefined
-            ? { waitTimeSeconds: deps.receiveWaitTimeSeconds }
-            : {}),
+          ...waitTime,
         });
+        // Whatever is visible after the run (the rest past the limit, or messages that failed again and arrived
+        // while it ran) keeps the alarm in ALARM without a new transition: re-arm so the next period starts a run.
+        return withRearm(deps, outcome, {
+          alarmName: transition.alarmName,
+          queueUrl: plan.route.deadLetterQueueUrl,
+          queueName: plan.route.deadLetterQueueName,
+          run: `redrive of ${plan.route.deadLetterQueueName} for the ALARM transition at ${transition.at}`,
+          why: outcome.limitReached
+            ? `stopped at its limit of ${outcome.maxMessages} messages`
+            : 'found messages that arrived in the DLQ while it ran',
+          countVisible: true,
+        });
+      }
+      case 'settle-verification-failures': {
+        const queue = config.verificationFailuresQueue;
+        const outcome = await settleVerificationFailures(
+          { ...deps, verifierFunction: config.verifierFunction, now: deps.now ?? Date.now },
+          { queue, maxMessages: config.redriveMaxMessages, at: transition.at, ...waitTime },
+        );
+        if (!outcome.limitReached && outcome.leftForNextRun === 0) return outcome;
+        return withRearm(deps, outcome, {
+          alarmName: transition.alarmName,
+          queueUrl: queue.url,
+          queueName: queue.name,
+          run: `settling of verification failure records for the ALARM transition at ${transition.at}`,
+          why: outcome.limitReached
+            ? `stopped at its limit of ${outcome.maxMessages} records`
+            : 'left records sent after its verification started',
+          leftBehind: outcome.leftForNextRun,
+          countVisible: outcome.limitReached,
+        });
+      }
       case 'reverify':
         return reverifyBackups(
           { ...deps, verifierFunction: config.verifierFunction },
@@ -167,6 +210,7 @@ export function createOperationsHandler(
 
     const plan = planFor(transition, {
       routes: config.routes,
+      verificationFailuresQueueName: config.verificationFailuresQueue.name,
       backupSources: config.backupSources.map((source) => source.name),
     });
     const transitionKey = `${transition.alarmName}#${transition.timestamp}`;

@@ -4,7 +4,15 @@ import { describeError } from '../shared/backup/verify/error-message';
 import type { VerificationReport } from '../shared/backup/verify/verification-report';
 import type { AlarmTransition } from './alarm-event';
 import type { OperationPlan } from './operation-plan';
-import type { OperationOutcome, RedriveOutcome, ReverifyOutcome, ReverifyRun } from './operation-outcome';
+import type {
+  ActionOutcome,
+  AlarmRearm,
+  OperationOutcome,
+  RedriveOutcome,
+  ReverifyOutcome,
+  ReverifyRun,
+  SettleOutcome,
+} from './operation-outcome';
 
 /** SNS subjects must be shorter than 100 characters, printable ASCII, one line. */
 const SUBJECT_MAX = 99;
@@ -34,6 +42,9 @@ export function outcomeReport(
     case 'reverify':
       lines.push(...reverifyLines(outcome));
       return report(`Stowage ${env}: ${reverifySubject(outcome)}`, lines);
+    case 'settle':
+      lines.push(...settleLines(outcome));
+      return report(`Stowage ${env}: ${settleSubject(outcome)}`, lines);
     case 'report-only':
       lines.push('', `Action: none (${outcome.note}).`);
       return report(`Stowage ${env}: ${transition.state} ${transition.alarmName}`, lines);
@@ -46,12 +57,13 @@ export function failureReport(
   transition: AlarmTransition,
   plan: OperationPlan,
   error: unknown,
-  partial?: RedriveOutcome | ReverifyOutcome,
+  partial?: ActionOutcome,
 ): OperationsReport {
   const lines = alarmLines(transition);
   lines.push('', `Action: ${describePlan(plan)}`, `FAILED: ${describeError(error)}`);
   if (partial?.kind === 'redrive') lines.push(...redriveLines(partial));
   if (partial?.kind === 'reverify') lines.push(...reverifyLines(partial));
+  if (partial?.kind === 'settle') lines.push(...settleLines(partial));
   lines.push(
     '',
     'This invocation fails and Lambda retries it; after the last retry the event goes to the on-failure',
@@ -81,6 +93,8 @@ export function describePlan(plan: OperationPlan): string {
       return `re-verify backup source${plan.sources.length > 1 ? 's' : ''} ${plan.sources.join(', ')}`;
     case 'reverify-all':
       return 're-verify every backup source (a full verifier run)';
+    case 'settle-verification-failures':
+      return 'a full verifier run, then delete the verification failure records it supersedes';
     case 'report-only':
       return `none (${plan.note})`;
   }
@@ -133,12 +147,78 @@ function redriveLines(outcome: RedriveOutcome): string[] {
   if (outcome.limitReached) {
     lines.push(
       '',
-      `The run stopped at its limit of ${outcome.maxMessages} messages: more may remain in the DLQ, and the alarm`,
-      'stays in ALARM. To redrive another batch, set the alarm to OK (aws cloudwatch set-alarm-state); its next',
-      'evaluation raises it again.',
+      `The run stopped at its limit of ${outcome.maxMessages} messages.`,
+      ...rearmLines(outcome.rearm, outcome.deadLetterQueueName),
     );
   }
   return lines;
+}
+
+function settleLines(outcome: SettleOutcome): string[] {
+  const { verification } = outcome;
+  const lines = [
+    '',
+    `Verification failures queue ${outcome.queueName} (at most ${outcome.maxMessages} records per run):`,
+    `  full verification started ${outcome.startedAt}: ` +
+      (verification
+        ? `completed, ${verification.report.ok ? 'ok' : 'with FAILED sources (each keeps its own alarms)'}`
+        : `FAILED: ${outcome.verificationError ?? '(no details)'}`),
+  ];
+  if (!verification) {
+    lines.push('  No record was received or deleted: the records stay until a verification completes.');
+    return lines;
+  }
+  lines.push(
+    `  received:  ${outcome.received}`,
+    `  settled:   ${outcome.settled} (deleted, each logged with its body: runs that never completed, superseded by this verification)`,
+    `  left:      ${outcome.leftForNextRun}${outcome.leftForNextRun > 0 ? ' (sent after the verification started: for the next run)' : ''}`,
+    `  failures:  ${outcome.failureCount === 0 ? 'none' : outcome.failureCount}`,
+  );
+  for (const failure of outcome.failures) {
+    lines.push(`    - ${failure.step}${failure.messageId ? ` ${failure.messageId}` : ''}: ${failure.error}`);
+  }
+  if (outcome.failureCount > outcome.failures.length) {
+    lines.push(
+      `    ... and ${outcome.failureCount - outcome.failures.length} more (each is in the handler's log)`,
+    );
+  }
+  if (outcome.limitReached || outcome.leftForNextRun > 0) {
+    lines.push(
+      '',
+      outcome.limitReached
+        ? `The run stopped at its limit of ${outcome.maxMessages} records.`
+        : 'Records were left for the next run.',
+      ...rearmLines(outcome.rearm, outcome.queueName),
+    );
+  }
+  lines.push(
+    '',
+    ...runLines(verification),
+    '',
+    'Full report (JSON):',
+    JSON.stringify(verification.report, null, 2),
+  );
+  return lines;
+}
+
+/** What became of the alarm after a bounded run that may have left messages behind. */
+function rearmLines(rearm: AlarmRearm | undefined, queueName: string): string[] {
+  if (!rearm) return [`More may remain in ${queueName}.`];
+  switch (rearm.status) {
+    case 'rearmed':
+      return [
+        `${rearm.remaining} message(s) remain in ${queueName}: alarm ${rearm.alarmName} was set to OK, so its next`,
+        'evaluation raises it again and starts another run.',
+      ];
+    case 'not-needed':
+      return [`Nothing remains in ${queueName}: the alarm clears by itself.`];
+    case 'failed':
+      return [
+        `${rearm.remaining === null ? 'Messages may' : `${rearm.remaining} message(s)`} remain in ${queueName}, and re-arming alarm ${rearm.alarmName} FAILED: ${rearm.error ?? '(no details)'}.`,
+        'Until it is set to OK it stays in ALARM and starts no further run. If the retries fail too:',
+        `  aws cloudwatch set-alarm-state --alarm-name ${rearm.alarmName} --state-value OK --state-reason "start another run"`,
+      ];
+  }
 }
 
 function reverifyLines(outcome: ReverifyOutcome): string[] {
@@ -190,6 +270,14 @@ function reverifySubject(outcome: ReverifyOutcome): string {
   return failed === 0
     ? `re-verified ${what}: ${entries.length} ok`
     : `re-verified ${what}: ${failed} of ${entries.length} FAILED`;
+}
+
+function settleSubject(outcome: SettleOutcome): string {
+  const records = `${outcome.settled} verification failure record${outcome.settled === 1 ? '' : 's'}`;
+  const verification = outcome.verification
+    ? reverifySubject({ kind: 'reverify', runs: [outcome.verification], failures: [] })
+    : 'full verification FAILED';
+  return `settled ${records}; ${verification}`;
 }
 
 function report(subject: string, lines: string[]): OperationsReport {

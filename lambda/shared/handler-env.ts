@@ -59,6 +59,11 @@ export const HANDLER_ENV = {
   VERIFIER_FUNCTION: 'STOWAGE_VERIFIER_FUNCTION',
   /** Operations handler: DynamoDB table of handled alarm transitions (Powertools idempotency). */
   IDEMPOTENCY_TABLE: 'STOWAGE_IDEMPOTENCY_TABLE',
+  /**
+   * Operations handler: URL of the Backups stack's verification failures queue (records of runs that never
+   * completed). Its last path segment is the queue name, the `QueueName` dimension of its NotEmpty alarm.
+   */
+  VERIFICATION_FAILURES_QUEUE_URL: 'STOWAGE_VERIFICATION_FAILURES_QUEUE_URL',
 } as const;
 
 export type HandlerEnvName = (typeof HANDLER_ENV)[keyof typeof HANDLER_ENV];

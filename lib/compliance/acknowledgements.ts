@@ -220,6 +220,12 @@ export const ACKNOWLEDGEMENTS = {
       'The idempotency table holds only records of alarm transitions the operations handler already acted on, each expiring after the idempotency window (TTL); losing it would at worst let a repeated event act twice, which redrives tolerate. Point-in-time recovery is on; an AWS Backup plan would add cost, not recoverability.',
     where: 'Operations: the idempotency table of the operations handler',
   },
+  operationsRearmsOwnAlarms: {
+    rules: ['AwsSolutions::AwsSolutions-IAM5[Resource::{alarmArnPrefix}*]'],
+    reason:
+      "After a bounded run (DLQ redrive, settling of verification failure records) that left messages behind, the operations handler sets the alarm that started it back to OK, so that the alarm fires again and the next run follows. Which alarm is only known from the event, so cloudwatch:SetAlarmState (its only action on the wildcard) is scoped to the env's alarm name prefix arn:aws:cloudwatch:<region>:<account>:alarm:Stowage-<env>-, the same prefix whose alarms trigger it.",
+    where: "Operations: the operations handler role's policy",
+  },
   alarmActionsOffByConfig: {
     rules: [
       `${NIST}-CloudWatchAlarmAction`,

@@ -117,8 +117,9 @@ const base: EnvDefinition = {
     // 04:00 UTC daily: after the nightly backups have landed.
     verifySchedule: 'cron(0 4 * * ? *)',
     // Streams every newest backup through sha256 and the format checks: 15 minutes (the Lambda maximum) covers
-    // several GiB at S3's ~60 MiB/s per stream; one run at a time (the operations handler may start a second).
-    verifier: { memoryMb: 2048, timeoutSeconds: 900, reservedConcurrency: 1 },
+    // several GiB at S3's ~60 MiB/s per stream. Two at a time: a re-verification the operations handler starts
+    // while the nightly run is going must not be throttled.
+    verifier: { memoryMb: 2048, timeoutSeconds: 900, reservedConcurrency: 2 },
     logLevel: 'INFO',
     writerPrincipalArns: [],
     requireReplication: false,

@@ -49,11 +49,14 @@ export interface OperationsHandlerProps {
   readonly removalPolicy: RemovalPolicy;
   /** Environment name (handler env ENV_NAME). */
   readonly envName: string;
-  /** ARN prefix of the alarms whose ALARM transitions invoke the handler, e.g. `arn:…:alarm:Stowage-dev-`. */
+  /**
+   * ARN prefix of the alarms whose ALARM transitions invoke the handler, e.g. `arn:…:alarm:Stowage-dev-`; it may set
+   * them back to OK (after a bounded run that left messages behind) and no other alarm.
+   */
   readonly alarmArnPrefix: string;
   /** The DLQs it may redrive, with their source queues. */
   readonly redriveRoutes: readonly RedriveRoute[];
-  /** Most messages one redrive moves. */
+  /** Most messages one redrive (or one settling of verification failure records) receives. */
   readonly redriveMaxMessages: number;
   /** Redrives of one message after which it is parked in the holding queue. */
   readonly poisonMaxRedrives: number;
@@ -61,6 +64,11 @@ export interface OperationsHandlerProps {
   readonly holdingRetentionDays: number;
   /** The backup verification function it re-invokes. */
   readonly verifier: lambda.IFunction;
+  /**
+   * The verifier's failures queue (runs that never completed): when its alarm fires, the handler runs a full
+   * verification, then receives and deletes the records it supersedes.
+   */
+  readonly verificationFailuresQueue: sqs.IQueue;
   /** The BACKUP_SOURCES value the verifier gets (backupSourcesEnvironmentValue). */
   readonly backupSources: string;
   /** The operations topic it reports to. */
@@ -77,8 +85,9 @@ export interface OperationsHandlerProps {
  * The alarm-driven operations handler (lambda/operations): an EventBridge rule on the default bus sends every ALARM
  * transition of this env's alarms to it (asynchronous invoke: EventBridge retries, then Lambda's two retries, then
  * the encrypted failure queue). It redrives DLQs into their source queues, parks poison messages in the holding
- * queue, re-invokes the verifier and reports to the operations topic; the idempotency table makes a repeated event
- * for one alarm transition a no-op. Its role may do exactly that.
+ * queue, re-invokes the verifier, settles the verifier's failure records once a full verification completed, sets an
+ * alarm back to OK when a bounded run left messages behind, and reports to the operations topic; the idempotency
+ * table makes a repeated event for one alarm transition a no-op. Its role may do exactly that.
  */
 export class OperationsHandler extends Construct {
   /** The handler. */
@@ -139,6 +148,7 @@ export class OperationsHandler extends Construct {
         [HANDLER_ENV.POISON_MAX_REDRIVES]: String(props.poisonMaxRedrives),
         [HANDLER_ENV.VERIFIER_FUNCTION]: props.verifier.functionArn,
         [HANDLER_ENV.IDEMPOTENCY_TABLE]: this.idempotencyTable.tableName,
+        [HANDLER_ENV.VERIFICATION_FAILURES_QUEUE_URL]: props.verificationFailuresQueue.queueUrl,
         [HANDLER_ENV.OPERATIONS_TOPIC_ARN]: props.topic.topicArn,
         [HANDLER_ENV.ENV_NAME]: props.envName,
         [HANDLER_ENV.BACKUP_SOURCES]: props.backupSources,
@@ -198,7 +208,10 @@ export class OperationsHandler extends Construct {
     );
   }
 
-  /** Redrive the DLQs, park, re-verify, report, record handled transitions: nothing else. */
+  /**
+   * Redrive the DLQs, park, settle the verification failure records, re-verify, re-arm this env's alarms, report,
+   * record handled transitions: nothing else.
+   */
   private grant(props: OperationsHandlerProps): void {
     const { role } = this.handler;
     const { region } = Stack.of(this);
@@ -226,6 +239,14 @@ export class OperationsHandler extends Construct {
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
+        // Receive and delete only: a record leaves the queue once a full verification supersedes it.
+        sid: 'SettleVerificationFailures',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        resources: [props.verificationFailuresQueue.queueArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
         // Queues and the topic are encrypted with the messaging key: usable through SQS and SNS only.
         sid: 'MessagingKey',
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -240,6 +261,14 @@ export class OperationsHandler extends Construct {
         sid: 'ReverifyBackups',
         actions: ['lambda:InvokeFunction'],
         resources: [props.verifier.functionArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        // Set to OK after a bounded run left messages in the queue its alarm watches, so that the alarm fires again.
+        sid: 'RearmAlarms',
+        actions: ['cloudwatch:SetAlarmState'],
+        resources: [`${props.alarmArnPrefix}*`],
       }),
     );
     role.addToPrincipalPolicy(

@@ -63,7 +63,9 @@ export class BackupsStack extends Stack {
   readonly verifier: StowageFunction;
   /**
    * Runs that never completed: scheduled events Scheduler could not deliver (its DLQ) and invocations that failed
-   * after Lambda's retries (the verifier's on-failure destination). Its own DLQ takes records its consumer fails on.
+   * after Lambda's retries (the verifier's on-failure destination). Consumed by the operations handler when its
+   * NotEmpty alarm fires: a full verification, then the records sent before it are deleted. Its own DLQ takes
+   * records its consumer fails on.
    */
   readonly failures: EncryptedQueue;
   /** The schedule group of the verification schedule. */
@@ -90,7 +92,8 @@ export class BackupsStack extends Stack {
     this.failures = new EncryptedQueue(this, 'VerificationFailures', {
       encryptionKey: this.keys.messaging,
       maxReceiveCount: FAILURES_MAX_RECEIVE_COUNT,
-      // Its consumer only re-invokes the verifier asynchronously and records the outcome.
+      // Its consumer, the operations handler (on the BackupFailures-NotEmpty alarm), first runs a full verification
+      // and only then receives the records and deletes those the run superseded, asking for its own short timeout.
       visibilityTimeout: Duration.minutes(5),
       retentionPeriod: Duration.days(14),
       removalPolicy,

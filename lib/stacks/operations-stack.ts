@@ -32,7 +32,10 @@ export interface OperationsStackProps extends StowageStackProps {
   readonly keys: Readonly<Record<OperationsKeyPurpose, kms.IKey>>;
   /** The Intake stack: its handlers, queues and API are watched; its DLQs are redriven. */
   readonly intake: IntakeStack;
-  /** The Backups stack: its verifier and failures queue are watched; the verifier is re-invoked. */
+  /**
+   * The Backups stack: its verifier and failures queue are watched; the verifier is re-invoked and the failures
+   * queue is consumed once a full verification completed.
+   */
   readonly backups: BackupsStack;
   /** The Storage stack: bucket size and object count, replication of processed and backups. */
   readonly storage: StorageStack;
@@ -76,6 +79,7 @@ export class OperationsStack extends Stack {
       poisonMaxRedrives: config.operations.poisonMaxRedrives,
       holdingRetentionDays: config.operations.holdingRetentionDays,
       verifier: backups.verifier.function,
+      verificationFailuresQueue: backups.failures.queue,
       backupSources: backupSourcesEnvironmentValue(config),
       topic: this.topic,
       messagingKey: keys.messaging,
@@ -159,6 +163,7 @@ export class OperationsStack extends Stack {
   private acknowledgeHandler(config: StowageConfig): void {
     const { handler, holdingQueue, failureQueue, idempotencyTable } = this.operations;
     acknowledge(handler.function, 'handlersOutsideVpc');
+    acknowledge(handler.policy, 'operationsRearmsOwnAlarms', { alarmArnPrefix: alarmArnPrefix(config) });
     acknowledge(handler.logGroup, 'crossStackKeyNotRecognised');
     if (config.logRetentionDays < 365) acknowledge(handler.logGroup, 'logRetentionByConfig');
     acknowledge(holdingQueue, 'holdingQueueIsTerminal');
@@ -240,8 +245,9 @@ export class OperationsStack extends Stack {
         queue: backups.failures.queue,
         meaning:
           'A backup verification run never completed (a schedule delivery or an invocation failed after its ' +
-          'retries): the records say why. The Backup-<source>-NotVerified alarms fire if no later run succeeds ' +
-          '(and make the operations handler re-verify); delete the records once the cause is fixed.',
+          'retries): the records say why. The operations handler runs a full verification and, once it ' +
+          'completes, deletes the records sent before it (its report says how many; each is in its log). If ' +
+          'this stays in ALARM, the verifier itself fails: read the records and the handler reports.',
       },
       {
         name: 'OperationsFailures',

@@ -1,12 +1,19 @@
 import { parseAlarmEvent } from '../../../lambda/operations/alarm-event';
 import { planFor } from '../../../lambda/operations/operation-plan';
 import { InvalidEventError } from '../../../lambda/shared/events/invalid-event-error';
-import { alarmEvent, INTAKE_DLQ, INTAKE_DLQ_NAME, INTAKE_QUEUE } from './operations-fixtures';
+import {
+  alarmEvent,
+  FAILURES_QUEUE_NAME,
+  INTAKE_DLQ,
+  INTAKE_DLQ_NAME,
+  INTAKE_QUEUE,
+} from './operations-fixtures';
 
 const CONTEXT = {
   routes: [
     { deadLetterQueueName: INTAKE_DLQ_NAME, deadLetterQueueUrl: INTAKE_DLQ, sourceQueueUrl: INTAKE_QUEUE },
   ],
+  verificationFailuresQueueName: FAILURES_QUEUE_NAME,
   backupSources: ['main-db', 'server-files'],
 };
 
@@ -79,6 +86,22 @@ describe('planFor', () => {
 
   it('redrives the DLQ named by an AWS/SQS QueueName dimension', () => {
     expect(plan(alarmEvent())).toEqual({ kind: 'redrive', route: CONTEXT.routes[0] });
+  });
+
+  it('settles the verification failures queue when its depth alarm fires', () => {
+    const depth = (queueName: string) =>
+      alarmEvent({
+        metrics: [
+          {
+            namespace: 'AWS/SQS',
+            name: 'ApproximateNumberOfMessagesVisible',
+            dimensions: { QueueName: queueName },
+          },
+        ],
+      });
+
+    expect(plan(depth(FAILURES_QUEUE_NAME))).toEqual({ kind: 'settle-verification-failures' });
+    expect(plan(depth(`${FAILURES_QUEUE_NAME}-other`))).toMatchObject({ kind: 'report-only' });
   });
 
   it('re-verifies each named backup source, or everything when no source is named', () => {

@@ -1,3 +1,4 @@
+import type * as CloudWatch from '@aws-sdk/client-cloudwatch';
 import type * as DynamoDb from '@aws-sdk/client-dynamodb';
 import type * as Sns from '@aws-sdk/client-sns';
 import type * as Sqs from '@aws-sdk/client-sqs';
@@ -7,6 +8,8 @@ import type { handler } from '../../../lambda/operations/index';
 import { HANDLER_ENV } from '../../../lambda/shared/handler-env';
 import {
   alarmEvent,
+  DLQ_ALARM,
+  FAILURES_QUEUE,
   FakeIdempotencyTable,
   FakeSqs,
   HOLDING_QUEUE,
@@ -25,6 +28,8 @@ interface ColdStart {
   readonly table: FakeIdempotencyTable;
   readonly snsMock: AwsClientStub<Sns.SNSClient>;
   readonly sns: typeof Sns;
+  readonly cloudwatchMock: AwsClientStub<CloudWatch.CloudWatchClient>;
+  readonly cloudwatch: typeof CloudWatch;
 }
 
 const ENV = {
@@ -32,6 +37,7 @@ const ENV = {
     { deadLetterQueueName: INTAKE_DLQ_NAME, deadLetterQueueUrl: INTAKE_DLQ, sourceQueueUrl: INTAKE_QUEUE },
   ]),
   [HANDLER_ENV.HOLDING_QUEUE_URL]: HOLDING_QUEUE,
+  [HANDLER_ENV.VERIFICATION_FAILURES_QUEUE_URL]: FAILURES_QUEUE,
   [HANDLER_ENV.VERIFIER_FUNCTION]: VERIFIER,
   [HANDLER_ENV.IDEMPOTENCY_TABLE]: TABLE,
   [HANDLER_ENV.OPERATIONS_TOPIC_ARN]: TOPIC,
@@ -54,10 +60,13 @@ async function coldStart(env: Record<string, string | undefined>): Promise<ColdS
     const sqs: typeof Sqs = await import('@aws-sdk/client-sqs');
     const sns: typeof Sns = await import('@aws-sdk/client-sns');
     const dynamo: typeof DynamoDb = await import('@aws-sdk/client-dynamodb');
+    const cloudwatch: typeof CloudWatch = await import('@aws-sdk/client-cloudwatch');
     const sqsMock = mockClient(sqs.SQSClient);
     const snsMock = mockClient(sns.SNSClient);
     const dynamoMock = mockClient(dynamo.DynamoDBClient);
+    const cloudwatchMock = mockClient(cloudwatch.CloudWatchClient);
     snsMock.on(sns.PublishCommand).resolves({ MessageId: 'sns-1' });
+    cloudwatchMock.on(cloudwatch.SetAlarmStateCommand).resolves({});
     const { handler } = await import('../../../lambda/operations/index');
     loaded = {
       handler,
@@ -65,6 +74,8 @@ async function coldStart(env: Record<string, string | undefined>): Promise<ColdS
       table: new FakeIdempotencyTable(dynamoMock, dynamo),
       snsMock,
       sns,
+      cloudwatchMock,
+      cloudwatch,
     };
   });
   return loaded as ColdStart;
@@ -109,6 +120,28 @@ describe('operations handler adapter', () => {
       env: 'test',
       MessagesRedriven: 1,
     });
+  });
+
+  it('sets the alarm to OK through its CloudWatch client when a run stops at STOWAGE_REDRIVE_MAX_MESSAGES', async () => {
+    // Arrange
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const { handler, sqs, cloudwatchMock, cloudwatch } = await coldStart({
+      ...ENV,
+      [HANDLER_ENV.REDRIVE_MAX_MESSAGES]: '1',
+    });
+    sqs.put(INTAKE_DLQ, 'a');
+    sqs.put(INTAKE_DLQ, 'b');
+
+    // Act
+    const result = await handler(alarmEvent(), lambdaContext());
+
+    // Assert
+    expect(result).toMatchObject({ outcome: { redriven: 1, rearm: { remaining: 1, status: 'rearmed' } } });
+    expect(
+      cloudwatchMock
+        .commandCalls(cloudwatch.SetAlarmStateCommand)
+        .map((call) => call.args[0].input.AlarmName),
+    ).toEqual([DLQ_ALARM]);
   });
 
   it('refuses to start with an invalid environment, naming the variables', async () => {

@@ -1,6 +1,8 @@
 import { loadOperationsConfig } from '../../../lambda/operations/operations-config';
 import { HandlerConfigError } from '../../../lambda/shared/pipeline/handler-config';
 import {
+  FAILURES_QUEUE,
+  FAILURES_QUEUE_NAME,
   HOLDING_QUEUE,
   INTAKE_DLQ,
   INTAKE_DLQ_NAME,
@@ -19,6 +21,7 @@ const ROUTE = {
 const BASE = {
   STOWAGE_REDRIVE_ROUTES: JSON.stringify([ROUTE]),
   STOWAGE_HOLDING_QUEUE_URL: HOLDING_QUEUE,
+  STOWAGE_VERIFICATION_FAILURES_QUEUE_URL: FAILURES_QUEUE,
   STOWAGE_VERIFIER_FUNCTION: VERIFIER,
   STOWAGE_IDEMPOTENCY_TABLE: TABLE,
   STOWAGE_OPERATIONS_TOPIC_ARN: TOPIC,
@@ -35,6 +38,7 @@ describe('loadOperationsConfig', () => {
     expect(config).toEqual({
       routes: [ROUTE],
       holdingQueueUrl: HOLDING_QUEUE,
+      verificationFailuresQueue: { name: FAILURES_QUEUE_NAME, url: FAILURES_QUEUE },
       redriveMaxMessages: 100,
       poisonMaxRedrives: 3,
       verifierFunction: VERIFIER,
@@ -80,6 +84,7 @@ describe('loadOperationsConfig', () => {
         'invalid environment for the operations handler: ' +
           'STOWAGE_REDRIVE_ROUTES: Invalid input: expected string, received undefined; ' +
           'STOWAGE_HOLDING_QUEUE_URL: a queue URL such as https://sqs.<region>.amazonaws.com/<account>/<name>; ' +
+          'STOWAGE_VERIFICATION_FAILURES_QUEUE_URL: a queue URL such as https://sqs.<region>.amazonaws.com/<account>/<name>; ' +
           'STOWAGE_REDRIVE_MAX_MESSAGES: a whole number between 1 and 10000; ' +
           'STOWAGE_POISON_MAX_REDRIVES: a whole number between 0 and 100; ' +
           'STOWAGE_VERIFIER_FUNCTION: a Lambda function name or ARN; ' +
@@ -121,6 +126,42 @@ describe('loadOperationsConfig', () => {
     expect(() => loadOperationsConfig({ ...BASE, STOWAGE_REDRIVE_ROUTES: '{}' })).toThrow(
       'STOWAGE_REDRIVE_ROUTES: (root): Invalid input: expected array, received object',
     );
+  });
+
+  it('takes the verification failures queue as a route’s source queue, never as a DLQ or the holding queue', () => {
+    // Arrange
+    const failuresDlq = `${FAILURES_QUEUE}-dlq`;
+    const redriveIntoFailures = {
+      deadLetterQueueName: `${FAILURES_QUEUE_NAME}-dlq`,
+      deadLetterQueueUrl: failuresDlq,
+      sourceQueueUrl: FAILURES_QUEUE,
+    };
+
+    // Act
+    const config = loadOperationsConfig({
+      ...BASE,
+      STOWAGE_REDRIVE_ROUTES: JSON.stringify([ROUTE, redriveIntoFailures]),
+    });
+
+    // Assert
+    expect(config.verificationFailuresQueue).toEqual({ name: FAILURES_QUEUE_NAME, url: FAILURES_QUEUE });
+    expect(() =>
+      loadOperationsConfig({ ...BASE, STOWAGE_VERIFICATION_FAILURES_QUEUE_URL: INTAKE_DLQ }),
+    ).toThrow(
+      new HandlerConfigError(
+        'invalid environment for the operations handler: ' +
+          'STOWAGE_VERIFICATION_FAILURES_QUEUE_URL: must not be a dead-letter queue of the routes (route 0 is it)',
+      ),
+    );
+    expect(() =>
+      loadOperationsConfig({ ...BASE, STOWAGE_VERIFICATION_FAILURES_QUEUE_URL: HOLDING_QUEUE }),
+    ).toThrow('STOWAGE_VERIFICATION_FAILURES_QUEUE_URL: must differ from the holding queue');
+    expect(() =>
+      loadOperationsConfig({
+        ...BASE,
+        STOWAGE_VERIFICATION_FAILURES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/',
+      }),
+    ).toThrow('STOWAGE_VERIFICATION_FAILURES_QUEUE_URL: a queue URL that ends with the queue name');
   });
 
   it('refuses a holding queue that is one of the routes’ queues, and bad backup sources, in one message', () => {

@@ -17,6 +17,9 @@ export const INTAKE_QUEUE = `${ACCOUNT_URL}/stowage-test-intake`;
 export const INTAKE_DLQ_NAME = 'stowage-test-intake-dlq';
 export const INTAKE_DLQ = `${ACCOUNT_URL}/${INTAKE_DLQ_NAME}`;
 export const HOLDING_QUEUE = `${ACCOUNT_URL}/stowage-test-operations-holding`;
+export const FAILURES_QUEUE_NAME = 'Stowage-test-Backups-VerificationFailuresQueue1A2B3C4D-abc123';
+export const FAILURES_QUEUE = `${ACCOUNT_URL}/${FAILURES_QUEUE_NAME}`;
+export const FAILURES_ALARM = 'Stowage-test-BackupFailures-NotEmpty';
 export const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:stowage-test-operations';
 export const VERIFIER = 'Stowage-test-Backups-Verifier';
 export const TABLE = 'stowage-test-operations-idempotency';
@@ -176,6 +179,8 @@ export interface StoredMessage {
   readonly body: string;
   readonly attributes: Record<string, MessageAttributeValue>;
   receiveCount: number;
+  /** When it was sent (epoch milliseconds; SQS's SentTimestamp). */
+  readonly sentAt: number;
   /** The latest receipt handle, once received. */
   receiptHandle?: string;
   /** Received and still hidden by its visibility timeout. */
@@ -195,6 +200,8 @@ export interface SqsFaults {
   failDeleteBodies?: Set<string>;
   /** Received messages stay visible (a visibility timeout that ends before the run does). */
   zeroVisibilityTimeout?: boolean;
+  /** GetQueueAttributes calls are rejected. */
+  attributesFail?: boolean;
 }
 
 export class FakeSqs {
@@ -204,7 +211,12 @@ export class FakeSqs {
 
   /** `commands`: the client module whose command classes the code under test sends (jest.isolateModules). */
   constructor(sqs: AwsClientStub<SQSClient>, commands: typeof sqsModule = sqsModule) {
-    const { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } = commands;
+    const {
+      DeleteMessageBatchCommand,
+      GetQueueAttributesCommand,
+      ReceiveMessageCommand,
+      SendMessageBatchCommand,
+    } = commands;
     sqs.on(ReceiveMessageCommand).callsFake((input: sqsModule.ReceiveMessageCommandInput) => {
       const url = input.QueueUrl!;
       if (this.faults.receiveFails?.has(url)) throw awsError('AccessDenied', 'not authorized to receive');
@@ -220,7 +232,10 @@ export class FakeSqs {
           MessageId: message.messageId,
           ReceiptHandle: message.receiptHandle,
           Body: message.body,
-          Attributes: { ApproximateReceiveCount: String(message.receiveCount) },
+          Attributes: {
+            ApproximateReceiveCount: String(message.receiveCount),
+            SentTimestamp: String(message.sentAt),
+          },
           ...(Object.keys(message.attributes).length > 0 ? { MessageAttributes: message.attributes } : {}),
         })),
       };
@@ -251,6 +266,18 @@ export class FakeSqs {
       }
       return { Successful, Failed };
     });
+    sqs.on(GetQueueAttributesCommand).callsFake((input: sqsModule.GetQueueAttributesCommandInput) => {
+      if (this.faults.attributesFail)
+        throw awsError('AccessDenied', 'not authorized to get queue attributes');
+      const queue = this.queue(input.QueueUrl!);
+      const counts: Record<string, string> = {
+        ApproximateNumberOfMessages: String(queue.filter((message) => !message.inFlight).length),
+        ApproximateNumberOfMessagesNotVisible: String(queue.filter((message) => message.inFlight).length),
+      };
+      return {
+        Attributes: Object.fromEntries((input.AttributeNames ?? []).map((name) => [name, counts[name]])),
+      };
+    });
     sqs.on(DeleteMessageBatchCommand).callsFake((input: sqsModule.DeleteMessageBatchCommandInput) => {
       if (this.faults.deleteFails) throw awsError('ServiceUnavailable', 'try later');
       const queue = this.queue(input.QueueUrl!);
@@ -274,13 +301,19 @@ export class FakeSqs {
     });
   }
 
-  /** Puts a message on a queue (as a failed consumer's message lands in its DLQ). */
-  put(url: string, body: string, attributes: Record<string, MessageAttributeValue> = {}): StoredMessage {
+  /** Puts a message on a queue (as a failed consumer's message lands in its DLQ), sent at `sentAt` (default now). */
+  put(
+    url: string,
+    body: string,
+    attributes: Record<string, MessageAttributeValue> = {},
+    sentAt: number = Date.now(),
+  ): StoredMessage {
     const stored: StoredMessage = {
       messageId: `msg-${this.nextId++}`,
       body,
       attributes,
       receiveCount: 0,
+      sentAt,
       inFlight: false,
     };
     this.queue(url).push(stored);

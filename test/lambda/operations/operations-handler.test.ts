@@ -1,8 +1,10 @@
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
@@ -22,6 +24,9 @@ import {
   alarmEvent,
   DLQ_ALARM,
   ENV,
+  FAILURES_ALARM,
+  FAILURES_QUEUE,
+  FAILURES_QUEUE_NAME,
   FakeIdempotencyTable,
   FakeSqs,
   HOLDING_QUEUE,
@@ -43,12 +48,17 @@ const sqsMock = mockClient(SQSClient);
 const lambdaMock = mockClient(LambdaClient);
 const snsMock = mockClient(SNSClient);
 const dynamoMock = mockClient(DynamoDBClient);
+const cloudwatchMock = mockClient(CloudWatchClient);
+
+/** The handler's clock: a few seconds after the alarm transitions of the fixtures. */
+const NOW = Date.parse('2026-11-23T05:00:05.000Z');
 
 const CONFIG: Omit<OperationsHandlerConfig, 'idempotencyTable'> = {
   routes: [
     { deadLetterQueueName: INTAKE_DLQ_NAME, deadLetterQueueUrl: INTAKE_DLQ, sourceQueueUrl: INTAKE_QUEUE },
   ],
   holdingQueueUrl: HOLDING_QUEUE,
+  verificationFailuresQueue: { name: FAILURES_QUEUE_NAME, url: FAILURES_QUEUE },
   redriveMaxMessages: 100,
   poisonMaxRedrives: 3,
   verifierFunction: VERIFIER,
@@ -71,10 +81,12 @@ function build(config: Partial<typeof CONFIG> = {}) {
     sqs: new SQSClient({ region: 'eu-west-1' }),
     lambda: new LambdaClient({ region: 'eu-west-1' }),
     sns: new SNSClient({ region: 'eu-west-1' }),
+    cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
     persistenceStore: createTransitionStore(TABLE, new DynamoDBClient({ region: 'eu-west-1' })),
     config: { ...CONFIG, ...config },
     logger,
     metrics,
+    now: () => NOW,
   });
   const run = (event: unknown) => handler(event, lambdaContext());
   return { run, logger, metrics };
@@ -96,10 +108,16 @@ beforeEach(() => {
   lambdaMock.reset();
   snsMock.reset();
   dynamoMock.reset();
+  cloudwatchMock.reset();
   sqs = new FakeSqs(sqsMock);
   table = new FakeIdempotencyTable(dynamoMock);
   snsMock.on(PublishCommand).resolves({ MessageId: 'sns-1' });
+  cloudwatchMock.on(SetAlarmStateCommand).resolves({});
 });
+
+function alarmStatesSet() {
+  return cloudwatchMock.commandCalls(SetAlarmStateCommand).map((call) => call.args[0].input);
+}
 
 describe('operations handler: DLQ alarm', () => {
   it('redrives every message to its source queue with body and attributes kept and the count raised, then reports', async () => {
@@ -193,6 +211,7 @@ describe('operations handler: DLQ alarm', () => {
       'SendMessageBatchCommand',
       'DeleteMessageBatchCommand',
       'ReceiveMessageCommand',
+      'GetQueueAttributesCommand',
     ]);
     expect(sqsMock.commandCalls(DeleteMessageBatchCommand)[0]!.args[0].input).toEqual({
       QueueUrl: INTAKE_DLQ,
@@ -282,7 +301,7 @@ describe('operations handler: DLQ alarm', () => {
     expect(sqs.queue(INTAKE_DLQ)).toHaveLength(0);
   });
 
-  it('moves at most REDRIVE_MAX_MESSAGES per run and says that more may remain', async () => {
+  it('moves at most REDRIVE_MAX_MESSAGES per run, then sets its alarm to OK so that the next run follows by itself', async () => {
     // Arrange
     for (let index = 0; index < 25; index += 1) sqs.put(INTAKE_DLQ, `m${index}`);
     const { run, metrics } = build({ redriveMaxMessages: 12 });
@@ -296,15 +315,172 @@ describe('operations handler: DLQ alarm', () => {
     ).toEqual([10, 2]);
     expect(sqs.queue(INTAKE_QUEUE)).toHaveLength(12);
     expect(sqs.queue(INTAKE_DLQ)).toHaveLength(13);
-    expect(result).toMatchObject({ outcome: { received: 12, redriven: 12, limitReached: true } });
     expect(sentEntries(INTAKE_QUEUE).length).toBe(12);
     expect(
       sqsMock.commandCalls(SendMessageBatchCommand).every((call) => call.args[0].input.Entries!.length <= 10),
     ).toBe(true);
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand).map((call) => call.args[0].input)).toEqual([
+      { QueueUrl: INTAKE_DLQ, AttributeNames: ['ApproximateNumberOfMessages'] },
+    ]);
+    const reason =
+      `Set to OK by the Stowage operations handler: the redrive of ${INTAKE_DLQ_NAME} for the ALARM transition at ` +
+      `2026-11-23T05:00:00.123Z stopped at its limit of 12 messages, with 13 message(s) left in ${INTAKE_DLQ_NAME}. ` +
+      'The next evaluation raises the alarm again and starts another run.';
+    expect(alarmStatesSet()).toEqual([{ AlarmName: DLQ_ALARM, StateValue: 'OK', StateReason: reason }]);
+    expect(result).toMatchObject({
+      outcome: {
+        received: 12,
+        redriven: 12,
+        limitReached: true,
+        rearm: { alarmName: DLQ_ALARM, remaining: 13, status: 'rearmed', reason },
+      },
+    });
     expect(published()[0]!.Message).toContain(
-      'The run stopped at its limit of 12 messages: more may remain in the DLQ',
+      [
+        'The run stopped at its limit of 12 messages.',
+        `13 message(s) remain in ${INTAKE_DLQ_NAME}: alarm ${DLQ_ALARM} was set to OK, so its next`,
+        'evaluation raises it again and starts another run.',
+      ].join('\n'),
+    );
+    expect(metrics.totals).toEqual({ MessagesRedriven: 12, AlarmsRearmed: 1 });
+  });
+
+  it('leaves the alarm alone when the run reached its limit but nothing is left in the DLQ', async () => {
+    // Arrange
+    for (let index = 0; index < 12; index += 1) sqs.put(INTAKE_DLQ, `m${index}`);
+    const { run, metrics } = build({ redriveMaxMessages: 12 });
+
+    // Act
+    const result = await run(alarmEvent());
+
+    // Assert
+    expect(sqs.queue(INTAKE_DLQ)).toHaveLength(0);
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand)).toHaveLength(1);
+    expect(cloudwatchMock.calls()).toHaveLength(0);
+    expect(result).toMatchObject({
+      outcome: { limitReached: true, rearm: { remaining: 0, status: 'not-needed' } },
+    });
+    expect(published()[0]!.Message).toContain(
+      `Nothing remains in ${INTAKE_DLQ_NAME}: the alarm clears by itself.`,
     );
     expect(metrics.totals).toEqual({ MessagesRedriven: 12 });
+  });
+
+  it('never re-arms for parked messages: they left the DLQ for the holding queue', async () => {
+    // Arrange: the run reaches its limit only by parking poison messages, and empties the DLQ.
+    const poison = { 'stowage-redrive-count': { DataType: 'Number', StringValue: '3' } };
+    for (let index = 0; index < 12; index += 1) sqs.put(INTAKE_DLQ, `p${index}`, poison);
+    const { run } = build({ redriveMaxMessages: 12 });
+
+    // Act
+    const result = await run(alarmEvent());
+
+    // Assert
+    expect(sqs.queue(HOLDING_QUEUE)).toHaveLength(12);
+    expect(result).toMatchObject({ outcome: { parkedCount: 12, limitReached: true } });
+    expect(cloudwatchMock.calls()).toHaveLength(0);
+  });
+
+  it('reads the DLQ depth after a run that emptied the DLQ below its limit, and leaves the alarm alone', async () => {
+    // Arrange
+    sqs.put(INTAKE_DLQ, 'a');
+    sqs.put(INTAKE_DLQ, 'b', { 'stowage-redrive-count': { DataType: 'Number', StringValue: '3' } });
+    const { run } = build({ redriveMaxMessages: 12 });
+
+    // Act
+    const result = await run(alarmEvent());
+
+    // Assert
+    expect(result).toMatchObject({
+      outcome: { redriven: 1, parkedCount: 1, limitReached: false, rearm: { remaining: 0 } },
+    });
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand)).toHaveLength(1);
+    expect(cloudwatchMock.calls()).toHaveLength(0);
+  });
+
+  it('re-arms the alarm when messages arrived in the DLQ while a run below its limit emptied it', async () => {
+    // Arrange: the depth read after the run sees two new dead letters.
+    sqs.put(INTAKE_DLQ, 'a');
+    const { run } = build({ redriveMaxMessages: 12 });
+    sqsMock.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '2' } });
+
+    // Act
+    const result = await run(alarmEvent());
+
+    // Assert
+    expect(result).toMatchObject({
+      outcome: { redriven: 1, limitReached: false, rearm: { remaining: 2, status: 'rearmed' } },
+    });
+    expect(alarmStatesSet()).toHaveLength(1);
+    expect(alarmStatesSet()[0]).toMatchObject({
+      StateValue: 'OK',
+      StateReason: expect.stringContaining('found messages that arrived in the DLQ while it ran'),
+    });
+  });
+
+  it('reports a failed SetAlarmState and throws without undoing the redrive; the retry moves the next batch and re-arms', async () => {
+    // Arrange
+    for (let index = 0; index < 25; index += 1) sqs.put(INTAKE_DLQ, `m${index}`);
+    cloudwatchMock
+      .on(SetAlarmStateCommand)
+      .rejectsOnce(Object.assign(new Error('not authorized to set alarm state'), { name: 'AccessDenied' }))
+      .resolves({});
+    const { run, metrics } = build({ redriveMaxMessages: 12 });
+
+    // Act
+    const first = run(alarmEvent());
+
+    // Assert: the 12 moved messages stay moved; the failure is reported with them; no record, so Lambda retries.
+    await expect(first).rejects.toThrow(
+      `the redrive of ${INTAKE_DLQ_NAME} for the ALARM transition at 2026-11-23T05:00:00.123Z completed, but ` +
+        `re-arming alarm ${DLQ_ALARM} failed: SetAlarmState failed: AccessDenied: not authorized to set alarm state`,
+    );
+    expect(sqs.queue(INTAKE_QUEUE)).toHaveLength(12);
+    expect(sqs.queue(INTAKE_DLQ)).toHaveLength(13);
+    const [failure] = published();
+    expect(failure!.Subject).toBe(`Stowage test: operations FAILED for ${DLQ_ALARM}`);
+    expect(failure!.Message).toContain(`  redriven:  12, to ${INTAKE_QUEUE}`);
+    expect(failure!.Message).toContain(
+      [
+        `13 message(s) remain in ${INTAKE_DLQ_NAME}, and re-arming alarm ${DLQ_ALARM} FAILED: SetAlarmState failed: AccessDenied: not authorized to set alarm state.`,
+        'Until it is set to OK it stays in ALARM and starts no further run. If the retries fail too:',
+        `  aws cloudwatch set-alarm-state --alarm-name ${DLQ_ALARM} --state-value OK --state-reason "start another run"`,
+      ].join('\n'),
+    );
+    expect(metrics.totals).toEqual({ MessagesRedriven: 12, OperationsFailures: 1 });
+    expect(table.items.size).toBe(0);
+
+    // Act: Lambda's retry of the same transition.
+    const retry = await run(alarmEvent());
+
+    // Assert
+    expect(retry).toMatchObject({
+      acted: true,
+      outcome: { redriven: 12, rearm: { remaining: 1, status: 'rearmed' } },
+    });
+    expect(sqs.queue(INTAKE_QUEUE)).toHaveLength(24);
+    expect(sqs.queue(INTAKE_DLQ)).toHaveLength(1);
+    expect(alarmStatesSet()).toHaveLength(2);
+  });
+
+  it('reports and throws when the DLQ depth cannot be read after a run that reached its limit', async () => {
+    // Arrange
+    for (let index = 0; index < 3; index += 1) sqs.put(INTAKE_DLQ, `m${index}`);
+    sqs.faults.attributesFail = true;
+    const { run } = build({ redriveMaxMessages: 2 });
+
+    // Act
+    const result = run(alarmEvent());
+
+    // Assert
+    await expect(result).rejects.toThrow(
+      `re-arming alarm ${DLQ_ALARM} failed: reading the depth of ${INTAKE_DLQ_NAME} failed: AccessDenied: not authorized to get queue attributes`,
+    );
+    expect(sqs.bodies(INTAKE_QUEUE)).toEqual(['m0', 'm1']);
+    expect(cloudwatchMock.calls()).toHaveLength(0);
+    expect(published()[0]!.Message).toContain(
+      `Messages may remain in ${INTAKE_DLQ_NAME}, and re-arming alarm ${DLQ_ALARM} FAILED: reading the depth`,
+    );
   });
 
   it('counts every parked message but lists at most 500, so the outcome fits its idempotency record', async () => {
@@ -885,5 +1061,255 @@ describe('operations handler: backup alarms', () => {
     await expect(result).rejects.toThrow(
       /the verifier's answer is not a verification report: env: Invalid input/,
     );
+  });
+});
+
+describe('operations handler: verification failures queue', () => {
+  const failuresAlarm = () =>
+    alarmEvent({
+      alarmName: FAILURES_ALARM,
+      metrics: [
+        {
+          namespace: 'AWS/SQS',
+          name: 'ApproximateNumberOfMessagesVisible',
+          dimensions: { QueueName: FAILURES_QUEUE_NAME },
+        },
+      ],
+    });
+  /** A record of a run that never completed, as the verifier's on-failure destination writes it. */
+  const record = (night: string) =>
+    JSON.stringify({
+      version: '1.0',
+      requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+      requestPayload: { scheduledTime: `${night}T04:00:00Z` },
+      responsePayload: { errorType: 'VerificationRunError', errorMessage: 'AccessDenied' },
+    });
+  const before = (seconds: number) => NOW - seconds * 1000;
+  const report = verificationReport([
+    { source: 'main-db' },
+    {
+      source: 'server-files',
+      format: 'tar-gz',
+      status: 'failed',
+      checks: [{ name: 'checksum', ok: false, detail: 'sha256 mismatch' }],
+    },
+  ]);
+
+  it('runs a full verification, then deletes the records that were waiting and reports how many it settled', async () => {
+    // Arrange
+    sqs.put(FAILURES_QUEUE, record('2026-11-21'), {}, before(86_400));
+    sqs.put(FAILURES_QUEUE, record('2026-11-22'), {}, before(3_600));
+    sqs.put(FAILURES_QUEUE, record('2026-11-23'), {}, before(60));
+    let recordsWhenInvoked = -1;
+    lambdaMock.on(InvokeCommand).callsFake(() => {
+      recordsWhenInvoked = sqs.queue(FAILURES_QUEUE).length;
+      return { StatusCode: 200, Payload: invokePayload(report) };
+    });
+    const { run, metrics, logger } = build();
+
+    // Act
+    const result = await run(failuresAlarm());
+
+    // Assert: the verification completed before anything was received; its FAILED verdict settles the records too.
+    const invoke = lambdaMock.commandCalls(InvokeCommand)[0]!.args[0].input;
+    expect(invoke).toMatchObject({ FunctionName: VERIFIER, InvocationType: 'RequestResponse' });
+    expect(sentPayload(invoke)).toEqual({});
+    expect(recordsWhenInvoked).toBe(3);
+    expect(sqs.queue(FAILURES_QUEUE)).toHaveLength(0);
+    expect(sqsMock.commandCalls(ReceiveMessageCommand)[0]!.args[0].input).toMatchObject({
+      QueueUrl: FAILURES_QUEUE,
+      MaxNumberOfMessages: 10,
+      MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+    });
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+    expect(result).toMatchObject({
+      status: 'handled',
+      acted: true,
+      outcome: {
+        kind: 'settle',
+        queueName: FAILURES_QUEUE_NAME,
+        startedAt: '2026-11-23T05:00:05.000Z',
+        verification: { report },
+        received: 3,
+        settled: 3,
+        leftForNextRun: 0,
+        limitReached: false,
+      },
+    });
+    expect(cloudwatchMock.calls()).toHaveLength(0);
+    const [message] = published();
+    expect(message!.Subject).toBe(
+      'Stowage test: settled 3 verification failure records; re-verified all backups: 1 of 2 FAILED',
+    );
+    expect(message!.Message).toContain(
+      [
+        `Verification failures queue ${FAILURES_QUEUE_NAME} (at most 100 records per run):`,
+        '  full verification started 2026-11-23T05:00:05.000Z: completed, with FAILED sources (each keeps its own alarms)',
+        '  received:  3',
+        '  settled:   3 (deleted, each logged with its body: runs that never completed, superseded by this verification)',
+        '  left:      0',
+        '  failures:  none',
+        '',
+        'Re-verification of every source as of 2026-11-23T05:00:00.123Z (env test, bucket stowage-test-backups): FAILED',
+      ].join('\n'),
+    );
+    expect(message!.Message).toContain(`Full report (JSON):\n${JSON.stringify(report, null, 2)}`);
+    expect(metrics.totals).toEqual({ ReverificationsRun: 1, VerificationFailuresSettled: 3 });
+    const settled = logger.entries.filter(
+      (entry) => entry.message === 'settled a verification failure record',
+    );
+    expect(settled.map((entry) => entry.attributes['body'])).toEqual([
+      record('2026-11-21'),
+      record('2026-11-22'),
+      record('2026-11-23'),
+    ]);
+  });
+
+  it('deletes nothing when the verification fails, reports it and throws; the retry settles the records', async () => {
+    // Arrange
+    sqs.put(FAILURES_QUEUE, record('2026-11-22'), {}, before(3_600));
+    lambdaMock
+      .on(InvokeCommand)
+      .resolvesOnce({
+        StatusCode: 200,
+        FunctionError: 'Unhandled',
+        Payload: invokePayload({ errorType: 'VerificationRunError', errorMessage: 'AccessDenied' }),
+      })
+      .resolves({ StatusCode: 200, Payload: invokePayload(report) });
+    const { run, metrics } = build();
+
+    // Act
+    const first = run(failuresAlarm());
+
+    // Assert
+    await expect(first).rejects.toThrow(
+      `the full verification failed, so no record of ${FAILURES_QUEUE_NAME} was deleted: re-verification of all backup sources failed: ` +
+        'VerifierError: the verifier failed (Unhandled): VerificationRunError: AccessDenied',
+    );
+    expect(sqsMock.calls()).toHaveLength(0);
+    expect(sqs.bodies(FAILURES_QUEUE)).toEqual([record('2026-11-22')]);
+    const [failure] = published();
+    expect(failure!.Subject).toBe(`Stowage test: operations FAILED for ${FAILURES_ALARM}`);
+    expect(failure!.Message).toContain(
+      'Action: a full verifier run, then delete the verification failure records it supersedes',
+    );
+    expect(failure!.Message).toContain(
+      [
+        '  full verification started 2026-11-23T05:00:05.000Z: FAILED: VerifierError: the verifier failed (Unhandled): VerificationRunError: AccessDenied',
+        '  No record was received or deleted: the records stay until a verification completes.',
+      ].join('\n'),
+    );
+    expect(metrics.totals).toEqual({ OperationsFailures: 1 });
+    expect(table.items.size).toBe(0);
+
+    // Act
+    const retry = await run(failuresAlarm());
+
+    // Assert
+    expect(retry).toMatchObject({ acted: true, outcome: { kind: 'settle', settled: 1 } });
+    expect(sqs.queue(FAILURES_QUEUE)).toHaveLength(0);
+  });
+
+  it('leaves records sent after the verification started for the next run, and sets the alarm to OK so it comes', async () => {
+    // Arrange
+    sqs.put(FAILURES_QUEUE, 'older', {}, before(600));
+    sqs.put(FAILURES_QUEUE, 'during the run', {}, NOW + 30_000);
+    sqs.put(FAILURES_QUEUE, 'also older', {}, before(1));
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: invokePayload(report) });
+    const { run, metrics } = build();
+
+    // Act
+    const result = await run(failuresAlarm());
+
+    // Assert
+    expect(sqs.bodies(FAILURES_QUEUE)).toEqual(['during the run']);
+    expect(result).toMatchObject({
+      outcome: { received: 3, settled: 2, leftForNextRun: 1, rearm: { remaining: 1, status: 'rearmed' } },
+    });
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand)).toHaveLength(0);
+    expect(alarmStatesSet()).toEqual([
+      {
+        AlarmName: FAILURES_ALARM,
+        StateValue: 'OK',
+        StateReason:
+          'Set to OK by the Stowage operations handler: the settling of verification failure records for the ALARM ' +
+          'transition at 2026-11-23T05:00:00.123Z left records sent after its verification started, with 1 ' +
+          `message(s) left in ${FAILURES_QUEUE_NAME}. The next evaluation raises the alarm again and starts another run.`,
+      },
+    ]);
+    const message = published()[0]!.Message!;
+    expect(message).toContain('  left:      1 (sent after the verification started: for the next run)');
+    expect(message).toContain(
+      `1 message(s) remain in ${FAILURES_QUEUE_NAME}: alarm ${FAILURES_ALARM} was set to OK`,
+    );
+    expect(metrics.totals).toEqual({
+      ReverificationsRun: 1,
+      VerificationFailuresSettled: 2,
+      AlarmsRearmed: 1,
+    });
+  });
+
+  it('settles at most REDRIVE_MAX_MESSAGES records per run and sets the alarm to OK while records remain', async () => {
+    // Arrange
+    for (let index = 0; index < 15; index += 1) sqs.put(FAILURES_QUEUE, `r${index}`, {}, before(60));
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: invokePayload(report) });
+    const { run } = build({ redriveMaxMessages: 10 });
+
+    // Act
+    const result = await run(failuresAlarm());
+
+    // Assert
+    expect(sqs.queue(FAILURES_QUEUE)).toHaveLength(5);
+    expect(result).toMatchObject({
+      outcome: { settled: 10, limitReached: true, rearm: { remaining: 5, status: 'rearmed' } },
+    });
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand)[0]!.args[0].input.QueueUrl).toBe(FAILURES_QUEUE);
+    expect(alarmStatesSet().map((input) => input.AlarmName)).toEqual([FAILURES_ALARM]);
+    expect(published()[0]!.Message).toContain('The run stopped at its limit of 10 records.');
+  });
+
+  it('keeps a record it could not delete, reports it and throws', async () => {
+    // Arrange
+    sqs.put(FAILURES_QUEUE, 'kept', {}, before(60));
+    sqs.put(FAILURES_QUEUE, 'settled', {}, before(60));
+    sqs.faults.failDeleteBodies = new Set(['kept']);
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: invokePayload(report) });
+    const { run, metrics } = build();
+
+    // Act
+    const result = run(failuresAlarm());
+
+    // Assert
+    await expect(result).rejects.toThrow(
+      `settling the records of ${FAILURES_QUEUE_NAME} did not complete: 1 failure(s), first: ReceiptHandleIsInvalid: expired (left in the queue)`,
+    );
+    expect(sqs.bodies(FAILURES_QUEUE)).toEqual(['kept']);
+    const message = published()[0]!.Message!;
+    expect(message).toContain('  settled:   1');
+    expect(message).toContain(
+      '  failures:  1\n    - delete msg-1: ReceiptHandleIsInvalid: expired (left in the queue)',
+    );
+    expect(metrics.totals).toEqual({
+      ReverificationsRun: 1,
+      VerificationFailuresSettled: 1,
+      OperationsFailures: 1,
+    });
+  });
+
+  it('deletes nothing when the queue cannot be read after the verification, and says so', async () => {
+    // Arrange
+    sqs.put(FAILURES_QUEUE, 'x', {}, before(60));
+    sqs.faults.receiveFails = new Set([FAILURES_QUEUE]);
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: invokePayload(report) });
+    const { run } = build();
+
+    // Act
+    const result = run(failuresAlarm());
+
+    // Assert
+    await expect(result).rejects.toThrow(/AccessDenied: not authorized to receive/);
+    expect(sqs.bodies(FAILURES_QUEUE)).toEqual(['x']);
+    expect(sqsMock.commandCalls(DeleteMessageBatchCommand)).toHaveLength(0);
+    expect(published()[0]!.Message).toContain('    - receive: AccessDenied: not authorized to receive');
   });
 });

@@ -88,15 +88,19 @@ describe('environment configs', () => {
     expect(config.intake.clamdAddress).toBe('clamd.internal:3310');
   });
 
-  it('verifies the seed documents backups nightly at 04:00 UTC with a 15-minute, single-run verifier', () => {
+  it('verifies the seed documents backups nightly at 04:00 UTC with a 15-minute verifier, two runs at a time', () => {
     const config = loadConfig('dev', { environment: {} });
     expect(config.backups.sources).toEqual([
       { name: 'main-db', format: 'pg-dump', maxAgeHours: 26, minBytes: 1024 * 1024, maxDropPercent: 50 },
       { name: 'server-files', format: 'tar-gz', maxAgeHours: 26, minBytes: 1024 * 1024, maxDropPercent: 50 },
     ]);
     expect(config.backups.verifySchedule).toBe('cron(0 4 * * ? *)');
-    expect(config.backups.verifier).toEqual({ memoryMb: 2048, timeoutSeconds: 900, reservedConcurrency: 1 });
+    expect(config.backups.verifier).toEqual({ memoryMb: 2048, timeoutSeconds: 900, reservedConcurrency: 2 });
     expect(config.backups.writerPrincipalArns).toEqual([]);
+    // The nightly run and a re-verification the operations handler starts meanwhile: neither is throttled.
+    for (const env of ENV_NAMES) {
+      expect(loadConfig(env, { environment: {} }).backups.verifier.reservedConcurrency).toBe(2);
+    }
   });
 
   it('requires replication of backups exactly where replication is on (prod)', () => {
@@ -125,12 +129,13 @@ describe('environment configs', () => {
         backups: {
           writerPrincipalArns: ['arn:aws:iam::210987654321:role/ci-backups'],
           verifySchedule: 'cron(15 3 ? * MON-FRI *)',
-          verifier: { reservedConcurrency: 2 },
+          verifier: { reservedConcurrency: 1 },
         },
       },
     });
     expect(config.backups.writerPrincipalArns).toEqual(['arn:aws:iam::210987654321:role/ci-backups']);
     expect(config.backups.verifySchedule).toBe('cron(15 3 ? * MON-FRI *)');
+    expect(config.backups.verifier.reservedConcurrency).toBe(1);
   });
 
   it('takes account and region from CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION when the env leaves them open', () => {

@@ -201,7 +201,7 @@ describe.each(ALL_ENVS)('Backups stack (%s)', (env) => {
           LogGroup: { Ref: Match.stringLikeRegexp('^VerifierLogGroup') },
         },
       });
-      expect(verifier).toEqual({ memoryMb: 2048, timeoutSeconds: 900, reservedConcurrency: 1 });
+      expect(verifier).toEqual({ memoryMb: 2048, timeoutSeconds: 900, reservedConcurrency: 2 });
     });
 
     it('gets exactly the handler contract: bucket, key, sources, replication, topic and env', () => {

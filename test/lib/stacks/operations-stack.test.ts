@@ -603,12 +603,13 @@ describe.each(ALL_ENVS)('Operations stack (%s)', (env) => {
       expect(operations.handler).toEqual({ memoryMb: 256, timeoutSeconds: 900, reservedConcurrency: 2 });
     });
 
-    it('gets every contract variable: redrive routes, holding queue, limits, verifier, table, topic, env, sources', () => {
+    it('gets every contract variable: redrive routes, holding queue, failures queue, limits, verifier, table, topic, env, sources', () => {
       const vars = fn().Environment.Variables;
       expect(Object.keys(vars).sort()).toEqual(
         [
           HANDLER_ENV.REDRIVE_ROUTES,
           HANDLER_ENV.HOLDING_QUEUE_URL,
+          HANDLER_ENV.VERIFICATION_FAILURES_QUEUE_URL,
           HANDLER_ENV.REDRIVE_MAX_MESSAGES,
           HANDLER_ENV.POISON_MAX_REDRIVES,
           HANDLER_ENV.VERIFIER_FUNCTION,
@@ -624,6 +625,11 @@ describe.each(ALL_ENVS)('Operations stack (%s)', (env) => {
       );
       expect(vars).toMatchObject({
         [HANDLER_ENV.HOLDING_QUEUE_URL]: ref('OperationsHoldingQueue'),
+        [HANDLER_ENV.VERIFICATION_FAILURES_QUEUE_URL]: fromStack(
+          env,
+          'Backups',
+          /^PublishOutputRefVerificationFailuresQueue[0-9A-F]{16}$/,
+        ),
         [HANDLER_ENV.REDRIVE_MAX_MESSAGES]: '100',
         [HANDLER_ENV.POISON_MAX_REDRIVES]: '3',
         [HANDLER_ENV.VERIFIER_FUNCTION]: fromStack(env, 'Backups', /VerifierFunction[0-9A-F]{8}Arn/),
@@ -653,6 +659,21 @@ describe.each(ALL_ENVS)('Operations stack (%s)', (env) => {
         route('ProcessQueueDeadLetterQueue', 'ProcessQueue'),
         route('VerificationFailuresDeadLetterQueue', 'VerificationFailuresQueue'),
       ]);
+    });
+
+    it('settles exactly the queue the BackupFailures-NotEmpty alarm watches (the handler derives its name from the URL)', () => {
+      // Arrange
+      const queueOf = (outputName: string) => /VerificationFailuresQueue[0-9A-F]{8}/.exec(outputName)?.[0];
+      const alarm = alarmsByName(b()).get(`Stowage-${env}-BackupFailures-NotEmpty`)!.props;
+      // Act
+      const url = fn().Environment.Variables[HANDLER_ENV.VERIFICATION_FAILURES_QUEUE_URL];
+      const watched = alarm.Dimensions.find((d: Json) => d.Name === 'QueueName').Value;
+      // Assert
+      expect(queueOf(url['Fn::GetStackOutput'].OutputName)).toBeDefined();
+      expect(queueOf(url['Fn::GetStackOutput'].OutputName)).toBe(
+        queueOf(watched['Fn::GetStackOutput'].OutputName),
+      );
+      expect(alarm.AlarmDescription).toContain('The operations handler runs a full verification');
     });
 
     it('knows the backup sources exactly as the verifier does', () => {
@@ -708,7 +729,7 @@ describe.each(ALL_ENVS)('Operations stack (%s)', (env) => {
       });
     });
 
-    it('has a managed policy with exactly: redrive the DLQs, send to their queues and the holding queue, the messaging key through SQS/SNS, invoke the verifier, publish, its idempotency table', () => {
+    it('has a managed policy with exactly: redrive the DLQs, send to their queues and the holding queue, settle the verification failures, the messaging key through SQS/SNS, invoke the verifier, re-arm this env’s alarms, publish, its idempotency table', () => {
       // Arrange
       const [roleId, role] = onlyOfType(b(), 'AWS::IAM::Role');
       const policyId = role.ManagedPolicyArns[0].Ref as string;
@@ -772,6 +793,12 @@ describe.each(ALL_ENVS)('Operations stack (%s)', (env) => {
           ]),
         },
         {
+          Sid: 'SettleVerificationFailures',
+          Effect: 'Allow',
+          Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+          Resource: fromStack(env, 'Backups', /VerificationFailuresQueue[0-9A-F]{8}Arn/),
+        },
+        {
           Sid: 'MessagingKey',
           Effect: 'Allow',
           Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -787,6 +814,12 @@ describe.each(ALL_ENVS)('Operations stack (%s)', (env) => {
           Effect: 'Allow',
           Action: 'lambda:InvokeFunction',
           Resource: fromStack(env, 'Backups', /VerifierFunction[0-9A-F]{8}Arn/),
+        },
+        {
+          Sid: 'RearmAlarms',
+          Effect: 'Allow',
+          Action: 'cloudwatch:SetAlarmState',
+          Resource: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:Stowage-${env}-*`,
         },
         { Sid: 'Report', Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: topicId(b()) } },
         {
