@@ -5,6 +5,7 @@ import type { BackupIo } from './commands/backup/backup-io';
 import { EXIT, runScanCommand, UsageError } from './commands/scan';
 import { registerCleanupCommand } from './commands/cleanup';
 import { registerDoctorCommand } from './commands/doctor';
+import { processLocalIo, registerLocalCommand } from './commands/local';
 import { registerReportCommand } from './commands/report';
 import { processCommandIo } from './shared/command-io';
 
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerReportCommand(program, processCommandIo);
   registerCleanupCommand(program, processCommandIo);
   registerDoctorCommand(program, processCommandIo);
+  registerLocalCommand(program, processLocalIo);
 
   return program;
 }

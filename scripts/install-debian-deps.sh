@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages behind Stowage's real test servers (see local/servers/):
-# a single-node Ceph RADOS Gateway (S3 API), ClamAV's clamd and a PostgreSQL server.
+# a single-node Ceph RADOS Gateway (S3 API), ClamAV's clamd and a PostgreSQL server, plus the Chromium
+# that the upload page's browser test drives through playwright-core (test/support/browser/).
 #
 # Idempotent: installs only what is missing and is a no-op when everything is there.
 # Package scripts are not allowed to start services: Stowage starts its own daemons on its own
@@ -10,9 +11,11 @@
 set -euo pipefail
 
 # postgresql-client: pg_dump and pg_restore, which the backup verification tests compare their dump parser with;
-# postgresql-15: the server (initdb, pg_ctl, postgres in /usr/lib/postgresql/15/bin) the backup tests dump from.
+# postgresql-15: the server (initdb, pg_ctl, postgres in /usr/lib/postgresql/15/bin) the backup tests dump from;
+# chromium: the browser of test/local/web/upload-page.integration.test.ts (`npx playwright install` cannot download
+# browsers here, so playwright-core launches Debian's build).
 readonly PACKAGES=(ceph-mon ceph-osd radosgw ceph-common clamav clamav-daemon clamav-testfiles postgresql-client
-  postgresql-15)
+  postgresql-15 chromium)
 readonly POSTGRES_BIN=/usr/lib/postgresql/15/bin
 readonly POLICY_RC_D=/usr/sbin/policy-rc.d
 
@@ -87,7 +90,8 @@ for daemon in clamd freshclam ceph-mon ceph-osd radosgw postgres; do
   fi
 done
 
-for bin in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool clamd clamscan pg_dump pg_restore; do
+for bin in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool clamd clamscan pg_dump pg_restore \
+  chromium; do
   command -v "$bin" >/dev/null 2>&1 || die "$bin still not found after installing"
 done
 # The server binaries are not on PATH in Debian; local/servers/postgres.ts looks for them here.

@@ -5,10 +5,15 @@ export type CorsMethod = 'GET' | 'PUT' | 'HEAD' | 'POST' | 'DELETE';
 
 /** A bucket CORS rule as plain data: what the Storage stack renders and local mode sends to its S3 server. */
 export interface CorsRuleSpec {
+  /** Methods browsers may use. */
   readonly allowedMethods: readonly CorsMethod[];
+  /** Origins (scheme, host, port) allowed. */
   readonly allowedOrigins: readonly string[];
+  /** Request headers allowed (wildcards as S3 takes them). */
   readonly allowedHeaders: readonly string[];
+  /** Response headers the browser may read. */
   readonly exposedHeaders: readonly string[];
+  /** Seconds a browser may cache the preflight answer. */
   readonly maxAgeSeconds: number;
 }
 

@@ -84,7 +84,7 @@ async function defaultEncryption(
 }
 
 /** 400 InvalidArgument (RGW Pacific and `aws:kms`) or 501 NotImplemented: the server has no such default. */
-function isUnsupportedConfiguration(error: unknown): boolean {
+export function isUnsupportedConfiguration(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: number } };
   return name === 'InvalidArgument' || name === 'NotImplemented' || $metadata?.httpStatusCode === 501;

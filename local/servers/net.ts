@@ -38,6 +38,26 @@ export async function getFreePort(): Promise<number> {
 }
 
 /**
+ * True when nothing listens on `port` of the loopback interface (a listen there succeeds); false when it is in
+ * use. Other errors (e.g. EACCES for a privileged port) are thrown.
+ */
+export async function isPortFree(port: number): Promise<boolean> {
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, LOOPBACK, resolve);
+    });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return false;
+    throw error;
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/**
  * Resolves ports: each explicit value, else its environment variable, else a free port (all free ports
  * are picked together, so they differ). Throws when a value is not a TCP port or two resolve alike.
  */

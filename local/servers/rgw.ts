@@ -1,6 +1,7 @@
 /**
- * A real S3 server for tests and local mode: a single-node Ceph cluster (one mon, one OSD on memstore, no
- * mgr) with a RADOS Gateway on 127.0.0.1. Facts behind every knob: /work/shared/TEST-SERVERS.md.
+ * A real S3 server for tests and local mode: a single-node Ceph cluster (one mon, one OSD, no mgr) with a RADOS
+ * Gateway on 127.0.0.1. The OSD keeps objects in RAM (memstore: tests) or in a sparse block file that survives
+ * restarts (bluestore: local mode). Facts behind every knob: /work/shared/TEST-SERVERS.md.
  */
 import {
   CreateBucketCommand,
@@ -12,10 +13,10 @@ import {
 } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { s3ClientConfig } from '../../lambda/shared/aws/s3-client';
-import { LOOPBACK, resolvePorts } from './net';
+import { getFreePort, isPortFree, LOOPBACK, resolvePorts } from './net';
 import {
   isOwnProcess,
   readJsonFile,
@@ -39,11 +40,21 @@ export const DEFAULT_RGW_SECRET_KEY = 'stowage-local-secret-key';
 export const DEFAULT_RGW_REGION = 'us-east-1';
 export const DEFAULT_KMS_KEY_ID = 'stowage-local-key';
 
+/** Where the OSD keeps objects: RAM (lost when the cluster stops) or a sparse block file (kept across restarts). */
+export const RGW_OBJECT_STORES = ['memstore', 'bluestore'] as const;
+export type RgwObjectStore = (typeof RGW_OBJECT_STORES)[number];
+
+/** Default size of bluestore's block file: sparse, so only what is written takes disk. */
+export const DEFAULT_BLUESTORE_BYTES = 20 * 1024 ** 3;
+
+const SECONDS_PER_DAY = 86_400;
 const STATE_FILE = 'stowage-rgw.json';
+/** What a persistent cluster is (fsid, OSD id, keys, ports); kept while the cluster is stopped. */
+const CLUSTER_FILE = 'stowage-rgw-cluster.json';
 const RGW_NAME = 'client.rgw.stowage';
 const USER_ID = 'stowage';
 /** Entries of the data directory that a fresh start removes (nothing else in it is touched). */
-const CLUSTER_ENTRIES = ['ceph.conf', 'monmap', 'mon', 'osd', 'run', 'log', 'pid', STATE_FILE];
+const CLUSTER_ENTRIES = ['ceph.conf', 'monmap', 'mon', 'osd', 'run', 'log', 'pid', STATE_FILE, CLUSTER_FILE];
 
 export interface RgwOptions {
   /** Directory for ceph.conf, the monitor store, logs and pid files. Created when missing. */
@@ -60,10 +71,25 @@ export interface RgwOptions {
   readonly region?: string;
   /**
    * SSE-KMS keys served by RGW's `testing` KMS backend: key id → base64 of 32 bytes.
-   * Default: one random key named {@link DEFAULT_KMS_KEY_ID}.
+   * Default: random keys named by `kmsKeyIds`.
    */
   readonly kmsKeys?: Readonly<Record<string, string>>;
-  /** Length in seconds of a lifecycle "day" (`rgw lc debug interval`). Default: 10. */
+  /**
+   * Ids of SSE-KMS keys to serve with random key material, made once per cluster and kept with it (a persistent
+   * cluster keeps them across restarts). Ignored when `kmsKeys` is given. Default: [{@link DEFAULT_KMS_KEY_ID}].
+   */
+  readonly kmsKeyIds?: readonly string[];
+  /**
+   * Where the OSD keeps objects: `memstore` (RAM; a restart starts empty) or `bluestore` (a sparse block file in
+   * `<dataDir>/osd`; stopping and starting again keeps every bucket and object). Default: memstore.
+   */
+  readonly objectStore?: RgwObjectStore;
+  /** Size of bluestore's sparse block file, fixed when the cluster is created. Default: 20 GiB. */
+  readonly bluestoreBytes?: number;
+  /**
+   * Length in seconds of a lifecycle "day" (`rgw lc debug interval`), so tests see rules act. 86 400 means real
+   * days (the debug interval is left out). Default: 10.
+   */
   readonly lifecycleDaySeconds?: number;
   /** Capacity the memstore OSD reports; objects live in RAM. Default: 4 GiB. */
   readonly memstoreBytes?: number;
@@ -84,6 +110,8 @@ export interface RgwServer {
   readonly port: number;
   readonly monPort: number;
   readonly dataDir: string;
+  /** Where the OSD keeps objects. */
+  readonly objectStore: RgwObjectStore;
   /** True when an already running server from the same data directory was reused. */
   readonly reused: boolean;
   /** Pids of the mon, OSD and radosgw daemons. */
@@ -101,7 +129,26 @@ interface RgwState {
   readonly secretKey: string;
   readonly region: string;
   readonly kmsKeys: Readonly<Record<string, string>>;
+  /** Absent in state files written before persistent stores existed: memstore. */
+  readonly objectStore?: RgwObjectStore;
   readonly startedAt: string;
+}
+
+/** What a persistent (bluestore) cluster is, kept in its data directory while it is stopped. */
+interface ClusterRecord {
+  readonly kind: 'stowage-rgw-cluster';
+  readonly objectStore: 'bluestore';
+  readonly fsid: string;
+  readonly osdId: string;
+  readonly bluestoreBytes: number;
+  readonly lifecycleDaySeconds: number;
+  readonly port: number;
+  readonly monPort: number;
+  readonly accessKey: string;
+  readonly secretKey: string;
+  readonly region: string;
+  readonly kmsKeys: Readonly<Record<string, string>>;
+  readonly createdAt: string;
 }
 
 interface Layout {
@@ -114,6 +161,7 @@ interface Layout {
   readonly logDir: string;
   readonly pidDir: string;
   readonly state: string;
+  readonly cluster: string;
   readonly lock: string;
   readonly pidFiles: { readonly mon: string; readonly osd: string; readonly rgw: string };
   readonly logs: { readonly mon: string; readonly osd: string; readonly rgw: string };
@@ -121,7 +169,8 @@ interface Layout {
 
 /**
  * Starts (or reuses) a single-node Ceph RGW whose files live in `dataDir`, waits until S3 answers and the
- * first-request pool creation is paid, and returns its endpoint and credentials.
+ * first-request pool creation is paid, and returns its endpoint and credentials. A stopped persistent
+ * (bluestore) cluster in `dataDir` is started again with its buckets, objects, users and keys.
  */
 export async function startRgw(options: RgwOptions): Promise<RgwServer> {
   const layout = layoutOf(options.dataDir);
@@ -134,11 +183,25 @@ export async function startRgw(options: RgwOptions): Promise<RgwServer> {
       return serverFrom(existing, layout, true);
     }
     await stopDaemons(layout);
+    const cluster = await readCluster(layout);
+    const objectStore = options.objectStore ?? 'memstore';
+    if (cluster) {
+      if (objectStore !== cluster.objectStore) {
+        throw new Error(
+          `${layout.dataDir} holds a persistent ${cluster.objectStore} cluster (its data survives restarts): ` +
+            `start it with objectStore '${cluster.objectStore}', or remove the directory to start over`,
+        );
+      }
+      return restartCluster(options, layout, cluster, timeoutMs);
+    }
     return startFresh(options, layout, timeoutMs);
   });
 }
 
-/** Stops the cluster whose files live in `dataDir`, if any. Safe to call when nothing runs. */
+/**
+ * Stops the cluster whose files live in `dataDir`, if any. Safe to call when nothing runs. A persistent
+ * (bluestore) cluster is shut down cleanly and keeps its data for the next startRgw.
+ */
 export async function stopRgw(options: { readonly dataDir: string }): Promise<void> {
   const layout = layoutOf(options.dataDir);
   await stopDaemons(layout);
@@ -182,8 +245,14 @@ async function startFresh(options: RgwOptions, layout: Layout, timeoutMs: number
     radosgw: requireExecutable('radosgw'),
     radosgwAdmin: requireExecutable('radosgw-admin'),
   };
-  const kmsKeys = options.kmsKeys ?? { [DEFAULT_KMS_KEY_ID]: randomBytes(32).toString('base64') };
+  const objectStore = options.objectStore ?? 'memstore';
+  const bluestoreBytes = options.bluestoreBytes ?? DEFAULT_BLUESTORE_BYTES;
+  if (!Number.isSafeInteger(bluestoreBytes) || bluestoreBytes < 1024 ** 3) {
+    throw new Error(`bluestoreBytes must be a whole number of bytes, at least 1 GiB, got ${bluestoreBytes}`);
+  }
+  const kmsKeys = options.kmsKeys ?? randomKmsKeys(options.kmsKeyIds ?? [DEFAULT_KMS_KEY_ID]);
   validateKmsKeys(kmsKeys);
+  const lifecycleDaySeconds = options.lifecycleDaySeconds ?? 10;
   const [port, monPort] = await resolvePorts([
     { explicit: options.port, envName: RGW_PORT_ENV },
     { explicit: options.monPort, envName: RGW_MON_PORT_ENV },
@@ -196,6 +265,7 @@ async function startFresh(options: RgwOptions, layout: Layout, timeoutMs: number
     secretKey: options.secretKey ?? DEFAULT_RGW_SECRET_KEY,
     region: options.region ?? DEFAULT_RGW_REGION,
     kmsKeys,
+    objectStore,
     startedAt: new Date().toISOString(),
   };
 
@@ -212,8 +282,11 @@ async function startFresh(options: RgwOptions, layout: Layout, timeoutMs: number
       fsid,
       layout,
       state,
-      lifecycleDaySeconds: options.lifecycleDaySeconds ?? 10,
-      memstoreBytes: options.memstoreBytes ?? 4 * 1024 ** 3,
+      lifecycleDaySeconds,
+      store:
+        objectStore === 'bluestore'
+          ? { kind: 'bluestore', bytes: bluestoreBytes }
+          : { kind: 'memstore', bytes: options.memstoreBytes ?? 4 * 1024 ** 3 },
     }),
   );
 
@@ -303,6 +376,23 @@ async function startFresh(options: RgwOptions, layout: Layout, timeoutMs: number
       logFiles: [layout.logs.rgw],
     });
     await warmUp(state);
+    if (objectStore === 'bluestore') {
+      writeCluster(layout, {
+        kind: 'stowage-rgw-cluster',
+        objectStore,
+        fsid,
+        osdId,
+        bluestoreBytes,
+        lifecycleDaySeconds,
+        port,
+        monPort,
+        accessKey: state.accessKey,
+        secretKey: state.secretKey,
+        region: state.region,
+        kmsKeys,
+        createdAt: state.startedAt,
+      });
+    }
   } catch (error) {
     await terminateProcesses(
       daemons.map((d) => d.pid),
@@ -314,18 +404,159 @@ async function startFresh(options: RgwOptions, layout: Layout, timeoutMs: number
   return serverFrom(state, layout, false);
 }
 
+/**
+ * Starts a stopped persistent cluster again: same fsid, monitor, OSD and user, no mkfs. The S3 port is the
+ * remembered one unless it was given or is taken now (then a free one); the monitor port is part of the
+ * cluster's monmap and cannot change. KMS keys are the cluster's, plus any newly requested ids.
+ */
+async function restartCluster(
+  options: RgwOptions,
+  layout: Layout,
+  cluster: ClusterRecord,
+  timeoutMs: number,
+): Promise<RgwServer> {
+  const bins = {
+    cephMon: requireExecutable('ceph-mon'),
+    cephOsd: requireExecutable('ceph-osd'),
+    radosgw: requireExecutable('radosgw'),
+  };
+  const conflicts: string[] = [];
+  const differs = (what: string, wanted: unknown, actual: unknown): void => {
+    if (wanted !== undefined && wanted !== actual) conflicts.push(`${what} (cluster: ${String(actual)})`);
+  };
+  differs('monitor port', options.monPort, cluster.monPort);
+  differs('access key', options.accessKey, cluster.accessKey);
+  if (options.secretKey !== undefined && options.secretKey !== cluster.secretKey)
+    conflicts.push('secret key');
+  differs('region', options.region, cluster.region);
+  differs('bluestoreBytes', options.bluestoreBytes, cluster.bluestoreBytes);
+  differs('lifecycleDaySeconds', options.lifecycleDaySeconds, cluster.lifecycleDaySeconds);
+  const kmsKeys = mergeKmsKeys(cluster.kmsKeys, options, conflicts);
+  if (conflicts.length > 0) {
+    throw new Error(
+      `the persistent cluster in ${layout.dataDir} was created with a different ${conflicts.join(', ')}: ` +
+        'start it with its own settings, or remove the directory to start over',
+    );
+  }
+  if (!(await isPortFree(cluster.monPort))) {
+    throw new Error(
+      `port ${cluster.monPort} (the Ceph monitor of the cluster in ${layout.dataDir}) is in use by another ` +
+        'process: stop that process, or remove the directory to start a new cluster',
+    );
+  }
+  const envPort = process.env[RGW_PORT_ENV] ? Number(process.env[RGW_PORT_ENV]) : undefined;
+  const wantedPort = options.port ?? envPort;
+  const port = wantedPort ?? ((await isPortFree(cluster.port)) ? cluster.port : await getFreePort());
+  const state: RgwState = {
+    kind: 'stowage-rgw',
+    port,
+    monPort: cluster.monPort,
+    accessKey: cluster.accessKey,
+    secretKey: cluster.secretKey,
+    region: cluster.region,
+    kmsKeys,
+    objectStore: cluster.objectStore,
+    startedAt: new Date().toISOString(),
+  };
+  for (const entry of ['ceph.conf', 'run', 'pid', STATE_FILE]) {
+    rmSync(path.join(layout.dataDir, entry), { recursive: true, force: true });
+  }
+  for (const dir of [layout.runDir, layout.logDir, layout.pidDir]) mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    layout.conf,
+    cephConf({
+      fsid: cluster.fsid,
+      layout,
+      state,
+      lifecycleDaySeconds: cluster.lifecycleDaySeconds,
+      store: { kind: 'bluestore', bytes: cluster.bluestoreBytes },
+    }),
+  );
+
+  const conf = ['-c', layout.conf];
+  const detached = options.detached ?? true;
+  const daemons: SpawnedDaemon[] = [];
+  try {
+    daemons.push(
+      spawnDaemon({
+        name: 'ceph-mon',
+        command: bins.cephMon,
+        args: [...conf, '-i', 'a', '-f'],
+        outputFile: path.join(layout.logDir, 'mon.a.out'),
+        pidFile: layout.pidFiles.mon,
+        detached,
+      }),
+      spawnDaemon({
+        name: 'ceph-osd',
+        command: bins.cephOsd,
+        args: [...conf, '-i', cluster.osdId, '-f'],
+        outputFile: path.join(layout.logDir, `osd.${cluster.osdId}.out`),
+        pidFile: layout.pidFiles.osd,
+        detached,
+      }),
+      spawnDaemon({
+        name: 'radosgw',
+        command: bins.radosgw,
+        args: [...conf, '-n', RGW_NAME, '-f'],
+        outputFile: path.join(layout.logDir, 'rgw.out'),
+        pidFile: layout.pidFiles.rgw,
+        detached,
+      }),
+    );
+    await waitUntil('the RGW S3 endpoint to answer', () => s3Answers(state), {
+      timeoutMs,
+      daemons,
+      logFiles: [layout.logs.mon, layout.logs.osd, layout.logs.rgw],
+    });
+  } catch (error) {
+    await terminateProcesses(
+      daemons.map((d) => d.pid),
+      { graceMs: 5_000 },
+    );
+    throw error;
+  }
+  writeCluster(layout, { ...cluster, port, kmsKeys });
+  writeFileSync(layout.state, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  return serverFrom(state, layout, false);
+}
+
 function cephConf(input: {
   readonly fsid: string;
   readonly layout: Layout;
   readonly state: RgwState;
   readonly lifecycleDaySeconds: number;
-  readonly memstoreBytes: number;
+  readonly store: { readonly kind: RgwObjectStore; readonly bytes: number };
 }): string {
-  const { fsid, layout, state } = input;
+  const { fsid, layout, state, store } = input;
   const kmsKeys = Object.entries(state.kmsKeys)
     .map(([id, key]) => `${id}=${key}`)
     .join(' ');
-  return `# Written by Stowage local/servers/rgw.ts: a throwaway single-node cluster, memstore only.
+  const objectStore =
+    store.kind === 'memstore'
+      ? `osd objectstore = memstore
+memstore device bytes = ${store.bytes}`
+      : `osd objectstore = bluestore
+# A sparse file in the OSD's directory: only written data takes disk.
+bluestore block create = true
+bluestore block size = ${store.bytes}
+# fsck at every mkfs, mount and umount costs seconds on each start and stop of a one-user dev cluster.
+bluestore fsck on mkfs = false
+bluestore fsck on mount = false
+bluestore fsck on umount = false
+# A fixed 128 MiB cache: the defaults size caches for a dedicated storage host (GiBs per OSD).
+bluestore cache autotune = false
+bluestore cache size = 134217728
+# Each op shard opens and closes the block file at start, and each close waits one aio poll interval
+# (250 ms by default): one shard and a 20 ms poll took a restart from about 4 s to about 2.4 s.
+osd op num shards = 1
+osd op num threads per shard = 4
+bdev aio poll ms = 20`;
+  // `rgw lc debug interval` makes a lifecycle "day" that many seconds (tests); real days leave it out.
+  const lifecycle =
+    input.lifecycleDaySeconds === SECONDS_PER_DAY
+      ? ''
+      : `rgw lc debug interval = ${input.lifecycleDaySeconds}\n`;
+  return `# Written by Stowage local/servers/rgw.ts: a single-node cluster (${store.kind}).
 [global]
 fsid = ${fsid}
 mon host = [v2:${LOOPBACK}:${state.monPort}]
@@ -344,8 +575,7 @@ admin socket = ${layout.runDir}/$name.asok
 log file = ${layout.logDir}/$name.log
 mon data = ${layout.monDir}/$name
 osd data = ${layout.osdDir}/$name
-osd objectstore = memstore
-memstore device bytes = ${input.memstoreBytes}
+${objectStore}
 # Fast paxos: start-up 12.8 s -> 1.5 s.
 paxos propose interval = 0.01
 paxos min wait = 0.01
@@ -372,8 +602,7 @@ rgw thread pool size = 64
 rgw crypt s3 kms backend = testing
 rgw crypt s3 kms encryption keys = ${kmsKeys}
 rgw crypt require ssl = false
-rgw lc debug interval = ${input.lifecycleDaySeconds}
-`;
+${lifecycle}`;
 }
 
 async function warmUp(state: RgwState): Promise<void> {
@@ -441,6 +670,10 @@ function assertCompatible(state: RgwState, options: RgwOptions, layout: Layout):
   check('secret key', options.secretKey, state.secretKey);
   check('region', options.region, state.region);
   check('KMS keys', options.kmsKeys && sortedEntries(options.kmsKeys), sortedEntries(state.kmsKeys));
+  if (!options.kmsKeys && options.kmsKeyIds?.some((id) => state.kmsKeys[id] === undefined)) {
+    conflicts.push('KMS key ids');
+  }
+  check('object store', options.objectStore, state.objectStore ?? 'memstore');
   if (conflicts.length > 0) {
     throw new Error(
       `an RGW from ${layout.dataDir} is already running (port ${state.port}) with a different ${conflicts.join(', ')}: ` +
@@ -482,6 +715,7 @@ function serverInfo(state: RgwState, layout: Layout, reused: boolean): Omit<RgwS
     port: state.port,
     monPort: state.monPort,
     dataDir: layout.dataDir,
+    objectStore: state.objectStore ?? 'memstore',
     reused,
     pids: runningPids(layout),
   };
@@ -498,9 +732,79 @@ function runningPids(layout: Layout): number[] {
 }
 
 async function stopDaemons(layout: Layout): Promise<void> {
-  // Memstore holds nothing worth a clean shutdown (radosgw alone takes about 6 s on TERM).
-  await terminateProcesses(runningPids(layout), { graceMs: 1_500 });
+  if (existsSync(layout.cluster)) {
+    // Bluestore, in order: radosgw first (about 1.5 s; with its OSD gone it never exits on TERM), then the OSD,
+    // which unmounts cleanly (a killed one replays its journal and waits about 10 s to be marked down on the next
+    // start), then the monitor.
+    const pid = (file: string): number[] => {
+      const found = readPidFile(file);
+      return found !== undefined && isOwnProcess(found, layout.conf) ? [found] : [];
+    };
+    await terminateProcesses(pid(layout.pidFiles.rgw), { graceMs: 10_000 });
+    await terminateProcesses(pid(layout.pidFiles.osd), { graceMs: 20_000 });
+    await terminateProcesses(pid(layout.pidFiles.mon), { graceMs: 10_000 });
+  } else {
+    // Memstore holds nothing worth a clean shutdown (radosgw alone takes about 6 s on TERM).
+    await terminateProcesses(runningPids(layout), { graceMs: 1_500 });
+  }
   for (const pidFile of Object.values(layout.pidFiles)) rmSync(pidFile, { force: true });
+}
+
+async function readCluster(layout: Layout): Promise<ClusterRecord | undefined> {
+  const value = await readJsonFile(layout.cluster);
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const valid =
+    v.kind === 'stowage-rgw-cluster' &&
+    v.objectStore === 'bluestore' &&
+    typeof v.fsid === 'string' &&
+    typeof v.osdId === 'string' &&
+    typeof v.bluestoreBytes === 'number' &&
+    typeof v.lifecycleDaySeconds === 'number' &&
+    typeof v.port === 'number' &&
+    typeof v.monPort === 'number' &&
+    typeof v.accessKey === 'string' &&
+    typeof v.secretKey === 'string' &&
+    typeof v.region === 'string' &&
+    typeof v.kmsKeys === 'object' &&
+    v.kmsKeys !== null;
+  if (!valid) {
+    throw new Error(
+      `${layout.cluster} is not a Stowage RGW cluster record: remove the directory to start over`,
+    );
+  }
+  return value as ClusterRecord;
+}
+
+function writeCluster(layout: Layout, cluster: ClusterRecord): void {
+  writeFileSync(layout.cluster, `${JSON.stringify(cluster, null, 2)}\n`, { mode: 0o600 });
+}
+
+function randomKmsKeys(ids: readonly string[]): Record<string, string> {
+  return Object.fromEntries(ids.map((id) => [id, randomBytes(32).toString('base64')]));
+}
+
+/**
+ * The keys a restarted cluster serves: its own (objects are encrypted under them), plus requested ids it does
+ * not have yet (random material, or the given one). A given key whose material differs is a conflict.
+ */
+function mergeKmsKeys(
+  existing: Readonly<Record<string, string>>,
+  options: RgwOptions,
+  conflicts: string[],
+): Record<string, string> {
+  const merged: Record<string, string> = { ...existing };
+  if (options.kmsKeys) {
+    validateKmsKeys(options.kmsKeys);
+    for (const [id, key] of Object.entries(options.kmsKeys)) {
+      if (merged[id] !== undefined && merged[id] !== key) conflicts.push(`KMS key ${id}`);
+      merged[id] ??= key;
+    }
+  } else {
+    for (const id of options.kmsKeyIds ?? []) merged[id] ??= randomBytes(32).toString('base64');
+  }
+  validateKmsKeys(merged);
+  return merged;
 }
 
 async function readState(layout: Layout): Promise<RgwState | undefined> {
@@ -520,7 +824,8 @@ function isRgwState(value: unknown): value is RgwState {
     typeof v.region === 'string' &&
     typeof v.kmsKeys === 'object' &&
     v.kmsKeys !== null &&
-    Object.values(v.kmsKeys).every((k) => typeof k === 'string')
+    Object.values(v.kmsKeys).every((k) => typeof k === 'string') &&
+    (v.objectStore === undefined || (RGW_OBJECT_STORES as readonly unknown[]).includes(v.objectStore))
   );
 }
 
@@ -538,6 +843,7 @@ function layoutOf(dataDir: string): Layout {
     logDir,
     pidDir,
     state: path.join(root, STATE_FILE),
+    cluster: path.join(root, CLUSTER_FILE),
     lock: path.join(root, '.lock'),
     pidFiles: {
       mon: path.join(pidDir, 'ceph-mon.pid'),

@@ -1,0 +1,222 @@
+import type { Command } from 'commander';
+
+import { loadConfig } from '../../../lib/config';
+import { DEFAULT_DATA_DIR, dataDirPaths, readLocalState } from '../../../local/runtime/local-data-dir';
+import { openLocalJwt } from '../../../local/runtime/local-jwt';
+import {
+  DEFAULT_API_PORT,
+  startLocalMode,
+  type LocalMode,
+  type LocalModeOptions,
+} from '../../../local/runtime/local-mode';
+import { PreflightError } from '../../../local/runtime/local-preflight';
+
+/** Exit codes of `stowage local`: 0 stopped cleanly (or token printed), 1 failed, 2 bad usage or missing packages. */
+export const LOCAL_EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
+
+/** What `stowage local` touches outside its arguments. */
+export interface LocalCommandIo {
+  /** Ready lines and notes, one per line: stdout. */
+  readonly out: (line: string) => void;
+  /** Failures and alerts, one per line: stderr. */
+  readonly err: (line: string) => void;
+  /** Environment variables (process.env). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Resolves with the signal that asks local mode to stop. Default: the first SIGINT or SIGTERM. */
+  readonly untilStopSignal?: () => Promise<string>;
+  /** Starts local mode. Default: startLocalMode. */
+  readonly start?: (options: LocalModeOptions) => Promise<Pick<LocalMode, 'stop'>>;
+}
+
+/** `stowage local`'s flags, as commander parses them. */
+export interface LocalCommandOptions {
+  /** `--port N`, as typed. Default: local mode's (8787). */
+  readonly port?: string;
+  /** `--data-dir DIR`. Default: local mode's (`.stowage`). */
+  readonly dataDir?: string;
+  /** `--fresh`. Default false. */
+  readonly fresh?: boolean;
+  /** `--s3-endpoint URL`. Default: local mode's own RGW. */
+  readonly s3Endpoint?: string;
+  /** False with `--no-clamav`. Default true. */
+  readonly clamav?: boolean;
+  /** `--verbose`: INFO logs. Default false (WARN). */
+  readonly verbose?: boolean;
+}
+
+/** `stowage local token`'s flags. */
+export interface LocalTokenOptions {
+  /** `--user NAME`: the token's `sub`. Required. */
+  readonly user: string;
+  /** `--expires-in S`, as typed. Default: 3600 seconds. */
+  readonly expiresIn?: string;
+  /** `--data-dir DIR` (before or after `token`). Default `.stowage`. */
+  readonly dataDir?: string;
+}
+
+/** The command's own process I/O: stdout, stderr and process.env, read once here. */
+export function processLocalIo(): LocalCommandIo {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+  };
+}
+
+/** Registers `stowage local` and `stowage local token` on `program`; each action sets the exit code. */
+export function registerLocalCommand(program: Command, io: () => LocalCommandIo): void {
+  const local = program
+    .command('local')
+    .description(
+      'Run Stowage on this machine (npm start): Ceph RGW + clamd, the env buckets, the intake API with local JWTs,\n' +
+        'the pipeline, the backup verifier and the upload page. Ctrl-C stops what it started.\n' +
+        'Exit 0 stopped, 1 failed, 2 bad usage or missing packages (prints the install command).',
+    )
+    .option(
+      '--port <n>',
+      `port of the API and page on 127.0.0.1 (default ${DEFAULT_API_PORT}; 0 = a free one)`,
+    )
+    .option('--data-dir <dir>', `state directory, kept across restarts (default ${DEFAULT_DATA_DIR}/)`)
+    .option('--fresh', 'stop the servers of the data directory and wipe its local mode state first')
+    .option(
+      '--s3-endpoint <url>',
+      'use this S3-compatible server instead of starting Ceph RGW (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)',
+    )
+    .option('--no-clamav', 'scan with the built-in engine only (no clamd)')
+    .option('--verbose', 'log at INFO instead of WARN')
+    .action(async (options: LocalCommandOptions) => {
+      process.exitCode = await runLocalCommand(options, io());
+    });
+
+  local
+    .command('token')
+    .description('Print a JWT the local API accepts (signed with the data directory key).')
+    .requiredOption('--user <name>', "the token's subject: 1-128 letters, digits, '-' or '_'")
+    .option('--expires-in <seconds>', 'lifetime in seconds (default 3600, at most 30 days)')
+    .option('--data-dir <dir>', `local mode's data directory (default ${DEFAULT_DATA_DIR}/)`)
+    .action(async (options: LocalTokenOptions, command: Command) => {
+      // `local` has --data-dir too and takes it when it is given after `token`: read both.
+      const parentDataDir = command.parent?.opts<LocalCommandOptions>().dataDir;
+      process.exitCode = await runLocalTokenCommand(
+        { ...options, dataDir: options.dataDir ?? parentDataDir },
+        io(),
+      );
+    });
+}
+
+/** `stowage local`: starts local mode, waits for Ctrl-C (SIGINT) or SIGTERM, stops; returns the exit code. */
+export async function runLocalCommand(options: LocalCommandOptions, io: LocalCommandIo): Promise<number> {
+  let port: number | undefined;
+  if (options.port !== undefined) {
+    port = /^\d+$/.test(options.port) ? Number(options.port) : Number.NaN;
+    if (!Number.isInteger(port) || port > 65535) {
+      io.err(
+        `stowage local: --port must be a TCP port (1-65535, or 0 for a free one), got '${options.port}'`,
+      );
+      return LOCAL_EXIT.USAGE;
+    }
+  }
+  const start = io.start ?? startLocalMode;
+  // Listening before starting: a Ctrl-C during start-up stops cleanly once the start has finished.
+  const stopSignal = io.untilStopSignal
+    ? { signal: io.untilStopSignal(), dispose: () => undefined }
+    : listenForStopSignal();
+  let mode: Pick<LocalMode, 'stop'>;
+  try {
+    mode = await start({
+      ...(port === undefined ? {} : { port }),
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      fresh: options.fresh ?? false,
+      ...(options.s3Endpoint === undefined ? {} : { s3Endpoint: options.s3Endpoint }),
+      clamav: options.clamav ?? true,
+      logLevel: options.verbose ? 'INFO' : 'WARN',
+      out: io.out,
+      err: io.err,
+      environment: io.env,
+    });
+  } catch (error) {
+    stopSignal.dispose();
+    io.err(`stowage local: ${error instanceof Error ? error.message : String(error)}`);
+    return error instanceof PreflightError ? LOCAL_EXIT.USAGE : LOCAL_EXIT.FAILED;
+  }
+  const signal = await stopSignal.signal;
+  io.out(`${signal}: stopping (again to force)`);
+  try {
+    await mode.stop();
+  } catch (error) {
+    io.err(`stowage local: stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+    return LOCAL_EXIT.FAILED;
+  }
+  io.out('stopped');
+  return LOCAL_EXIT.OK;
+}
+
+/** `stowage local token --user NAME`: prints a token for the local API; returns the exit code. */
+export async function runLocalTokenCommand(options: LocalTokenOptions, io: LocalCommandIo): Promise<number> {
+  let expiresInSeconds: number | undefined;
+  if (options.expiresIn !== undefined) {
+    expiresInSeconds = /^\d+$/.test(options.expiresIn) ? Number(options.expiresIn) : Number.NaN;
+    if (Number.isNaN(expiresInSeconds)) {
+      io.err(
+        `stowage local token: --expires-in must be a whole number of seconds, got '${options.expiresIn}'`,
+      );
+      return LOCAL_EXIT.USAGE;
+    }
+  }
+  const dataDir = dataDirPaths(options.dataDir ?? DEFAULT_DATA_DIR).root;
+  let audiences: readonly string[];
+  try {
+    const state = readLocalState(dataDir);
+    if (!state) {
+      io.err(
+        `note: local mode has not run from ${dataDir} yet; its API will accept this token (same signing key)`,
+      );
+    }
+    audiences = state?.jwt.audiences ?? loadConfig('dev', { environment: {} }).intake.jwt.audiences;
+  } catch (error) {
+    io.err(`stowage local token: ${error instanceof Error ? error.message : String(error)}`);
+    return LOCAL_EXIT.FAILED;
+  }
+  try {
+    const jwt = await openLocalJwt({ dataDir, audiences });
+    io.out(
+      await jwt.mintToken({
+        user: options.user,
+        ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }),
+      }),
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`stowage local token: ${message}`);
+    // mintToken's validation names the bad option (`mintToken: user: …`): a usage error.
+    return message.startsWith('mintToken:') ? LOCAL_EXIT.USAGE : LOCAL_EXIT.FAILED;
+  }
+  return LOCAL_EXIT.OK;
+}
+
+/**
+ * Resolves with the first SIGINT or SIGTERM (a second one while stopping exits at once, 130); `dispose` removes
+ * the listeners when local mode never started.
+ */
+function listenForStopSignal(): { readonly signal: Promise<string>; dispose(): void } {
+  let first: (signal: NodeJS.Signals) => void = () => undefined;
+  const signal = new Promise<string>((resolve) => {
+    first = (received) => {
+      process.off('SIGINT', first);
+      process.off('SIGTERM', first);
+      const force = (): void => process.exit(130);
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      resolve(received);
+    };
+    process.on('SIGINT', first);
+    process.on('SIGTERM', first);
+  });
+  return {
+    signal,
+    dispose() {
+      process.off('SIGINT', first);
+      process.off('SIGTERM', first);
+    },
+  };
+}
