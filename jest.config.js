@@ -10,5 +10,7 @@ module.exports = {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+  // Removes the cloud assembly directories the test file's apps synthesized into.
+  setupFilesAfterEnv: ['<rootDir>/test/support/jest-cleanup.ts'],
   testTimeout: 60000,
 };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, existsSync } from 'fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App } from 'aws-cdk-lib';
@@ -20,6 +20,9 @@ export interface TestApp {
   readonly outdir: string;
 }
 
+/** Cloud assembly directories this test file's apps synthesized into (removed after the file: jest-cleanup.ts). */
+const outdirs: string[] = [];
+
 /** Builds one environment in-process with cdk.json's context, as `cdk synth -c env=NAME` would. */
 export function buildEnv(
   envName: EnvName,
@@ -32,6 +35,7 @@ export function buildEnv(
   } = {},
 ): TestApp {
   const outdir = mkdtempSync(join(tmpdir(), `stowage-${envName}-`));
+  outdirs.push(outdir);
   const bundling = options.bundle ? {} : { [BUNDLING_STACKS_CONTEXT]: [] };
   const app = new App({ outdir, context: { ...cdkJsonContext(), ...bundling, ...options.context } });
   const config = loadConfig(envName, { environment: {}, overrides: options.overrides });
@@ -90,3 +94,8 @@ export function synthWithRulePacks(envName: EnvName, context: Record<string, unk
 }
 
 export const ALL_ENVS: readonly EnvName[] = ['dev', 'staging', 'prod'];
+
+/** Removes every cloud assembly directory buildEnv created in this test file. */
+export function removeSynthOutdirs(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
