@@ -27,6 +27,7 @@ import { formatBytes } from './human-format';
 import { createProgress, progressModeFor, type ProgressMode } from './progress';
 import { isTransientError, parseRetryPolicy, withRetries } from './retry';
 import { systemErrorCode, toBackupFailure } from './service-errors';
+import { measureFileParts, uploadFileParts } from './file-parts-upload';
 import { createDigestStream, DigestMismatchError, type DigestResult } from './stream-digest';
 import { createThrottleStream, parseByteRate, parseByteSize } from './throttle';
 import { verifyUpload, type UploadExpectation, type UploadVerification } from './upload-verification';
@@ -208,7 +209,9 @@ export async function runBackupPushCommand(
 /**
  * One attempt: a first pass over the file computes what will be stored (SHA-256 and size of the original and, when
  * encrypting, of the envelope under a fresh nonce prefix), because S3 takes metadata before the first byte; the
- * upload pass hashes again in-stream and fails before the upload completes if the file changed in between.
+ * upload pass fails before the upload completes if the file changed in between. Unencrypted, unthrottled multipart
+ * pushes check that per part, against part hashes taken in the first pass (file-parts-upload.ts, which says why
+ * that is equivalent); the others stream through lib-storage and hash the whole file again in-stream.
  * The first pass's ciphertext is never written anywhere, so the nonce prefix protects only one disclosed envelope.
  */
 async function pushOnce(
@@ -217,8 +220,13 @@ async function pushOnce(
   dataKey: DataKey | undefined,
   io: BackupIo,
 ): Promise<PushedObject> {
+  // An unencrypted, unthrottled multipart push uploads straight from file ranges (file-parts-upload.ts).
+  const fromFileParts = !dataKey && !settings.bandwidth && settings.size > settings.partSize;
   const noncePrefix = randomBytes(8);
-  const expected = await measure(settings.file, dataKey, noncePrefix);
+  const plan = fromFileParts ? await measureFileParts(settings.file, settings.partSize) : undefined;
+  const expected = plan
+    ? { original: plan.original, stored: plan.original }
+    : await measure(settings.file, dataKey, noncePrefix);
   const metadata: Record<string, string> = {
     [BACKUP_METADATA.SHA256]: expected.original.sha256,
     [BACKUP_METADATA.SIZE]: String(expected.original.size),
@@ -234,6 +242,33 @@ async function pushOnce(
     mode: settings.progressMode,
     write: io.progress,
   });
+  if (plan) {
+    try {
+      const result = await uploadFileParts({
+        s3,
+        params: {
+          Bucket: settings.config.bucket,
+          Key: settings.key,
+          ContentType: 'application/octet-stream',
+          Metadata: metadata,
+          ...(settings.storageClass ? { StorageClass: settings.storageClass } : {}),
+          ...(settings.config.kmsKeyId
+            ? {
+                ServerSideEncryption: 'aws:kms',
+                SSEKMSKeyId: settings.config.kmsKeyId,
+                BucketKeyEnabled: true,
+              }
+            : {}),
+        },
+        plan,
+        concurrency: settings.concurrency,
+        onBytes: (done) => progress.update(done),
+      });
+      return { versionId: result.VersionId, ...expected, metadata, s3ChecksumSent: false };
+    } finally {
+      progress.finish();
+    }
+  }
   const check = createDigestStream({
     expected: expected.original,
     describe: settings.file,

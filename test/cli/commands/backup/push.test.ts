@@ -135,6 +135,33 @@ describe('stowage backup push', () => {
     ]);
   });
 
+  it('fails, without retrying, a file that changes between hashing and uploading, leaving no object', async () => {
+    // Arrange: the file is rewritten once the first pass is over (when the multipart upload is created).
+    const bytes = randomBytes(11 * MiB);
+    const path = file('changing.bin', bytes);
+    s3.on(CreateMultipartUploadCommand).callsFake(() => {
+      writeFileSync(path, Buffer.concat([bytes.subarray(0, 10 * MiB), randomBytes(MiB)]));
+      return { UploadId: 'u1' };
+    });
+    s3.on(UploadPartCommand).resolves({ ETag: '"x"' });
+    const io = recordingIo();
+    // Act
+    const code = await runBackupPushCommand(
+      path,
+      { source: 'files', partSize: '5M', concurrency: '2', retries: '3', retryDelays: '0' },
+      io,
+    );
+    // Assert
+    expect(code).toBe(1);
+    expect(io.sleeps).toEqual([]);
+    expect(io.stderr.at(-1)).toMatch(
+      /^stowage backup push: .*changing\.bin changed while it was being read: part 3/,
+    );
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
   it('gives up after the retries, aborting every attempt, exit 1', async () => {
     const path = file('big2.bin', randomBytes(6 * MiB));
     s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u' });
