@@ -84,6 +84,16 @@ async function main(): Promise<void> {
       err: (line) => console.error(`local mode: ${line}`),
     });
     const startMs = performance.now() - startedAt;
+    // Interrupted (Ctrl-C, a timeout): stop the servers local mode started, which outlive this process otherwise.
+    const running = local;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        void running.stop().finally(() => {
+          rmSync(dataDir, { recursive: true, force: true });
+          process.exit(130);
+        });
+      });
+    }
     console.log(`local mode ready in ${round(startMs)} ms at ${local.apiUrl}`);
     s3 = createS3Client(local.s3);
     const tokens = new Map<string, string>();
