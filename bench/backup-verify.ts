@@ -7,13 +7,14 @@
  *
  *   npx tsx bench/backup-verify.ts [--bytes N] [--runs N] [--range-mib N] [--read-concurrency N]
  *
- * Defaults: 1 GiB, 3 runs of each pass, the verifier's own ranged-read settings (16 MiB ranges, 4 in flight).
+ * Defaults: 1 GiB, 3 runs of each pass, the verifier's own ranged-read settings (4 MiB ranges, 4 in flight).
  *
  * Needs RGW (`npm run servers:install`) and about 1 GiB of free disk. Every pass runs in a fresh child process
  * (its peak RSS is its own, plus Node and tsx), the passes alternate, the median of the runs is reported:
  *
- *   verify         verifyBackups for one `gzip` source: list, HeadObject, then the content checks (16 MiB ranged
- *                  GETs, 4 in flight, reassembled in order; SHA-256 against `stored-sha256`; gunzip to the end)
+ *   verify         verifyBackups for one `gzip` source: list, HeadObject, then the content checks (4 MiB ranged
+ *                  GETs, 4 in flight, reassembled in order; SHA-256 against `stored-sha256` and gunzip to the end,
+ *                  both on one worker thread fed through a fixed 4 MiB shared ring)
  *   ranged-sha256  the same ranged reader, SHA-256 only
  *   get-sha256     one plain GetObject, its body stream hashed
  *   file-content   the content checks (SHA-256 + gunzip) over the local copy: the checks without the network

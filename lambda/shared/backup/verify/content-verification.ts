@@ -6,8 +6,9 @@ import type { BackupSourceConfig } from '../backup-source';
 import { DecryptionError, type BackupDecryptor } from './backup-decryptor';
 import type { BackupObject } from './backup-object';
 import { FormatError } from './format-error';
-import { FORMAT_VALIDATORS, type FormatOutcome } from './format-validators';
+import { FORMAT_VALIDATORS, GUNZIP_CHUNK_BYTES, gzipOutcome, type FormatOutcome } from './format-validators';
 import { ObjectReadError } from './object-read-error';
+import { OffThreadSha256 } from './off-thread-sha256';
 import { failed, passed, skipped, type CheckResult, type ContentSummary } from './verification-report';
 import { describeError } from './error-message';
 
@@ -29,6 +30,12 @@ export interface ContentOutcome {
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
+ * Stored bytes from which their SHA-256 runs on a worker thread (OffThreadSha256), in parallel with reading and
+ * inflating; below it, starting a worker costs more than it saves and the hash runs inline.
+ */
+export const OFF_THREAD_HASH_MIN_BYTES = 8 * 1024 * 1024;
+
+/**
  * Reads the stored bytes exactly once, streaming: their SHA-256 is compared with metadata `stored-sha256` (or
  * `sha256` when not encrypted), and the same bytes, decrypted when the data key is KMS-wrapped, go through the
  * format check. A format check that fails early does not stop the checksum: the rest is read and hashed.
@@ -36,8 +43,43 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  * is still verified. Read failures (ObjectReadError) and key resolution failures are thrown, not reported.
  */
 export async function verifyContent(input: ContentInput): Promise<ContentOutcome> {
+  if (input.object.storedBytes < OFF_THREAD_HASH_MIN_BYTES) {
+    return verifyContentWith(input, createHash('sha256'));
+  }
+  // A large plain gzip is hashed AND inflated on the worker: the inflated bytes' garbage then never reaches the
+  // thread that reads the object (measured: 2.4 of its 7 CPU seconds went to collecting it on 1 GiB).
+  const gunzipOnWorker = input.format === 'gzip' && input.object.encryption.kind === 'none';
+  const worker = new OffThreadSha256(gunzipOnWorker ? { gunzipChunkBytes: GUNZIP_CHUNK_BYTES } : {});
+  try {
+    return gunzipOnWorker ? await verifyGzipOnWorker(input, worker) : await verifyContentWith(input, worker);
+  } finally {
+    await worker.destroy();
+  }
+}
+
+/** Plain gzip: every stored byte goes to the worker, which hashes it and inflates it to the end. */
+async function verifyGzipOnWorker(input: ContentInput, worker: OffThreadSha256): Promise<ContentOutcome> {
+  let storedBytes = 0;
+  for await (const chunk of input.stored) {
+    await worker.update(chunk);
+    storedBytes += chunk.length;
+  }
+  const result = await worker.finish();
+  if (!result.gunzip) throw new Error('the SHA-256 worker did not inflate the gzip it was asked to');
+  const checksum = checkStoredChecksum(input.object, result.digest, storedBytes);
+  let format: { check: CheckResult; summary?: ContentSummary };
+  try {
+    const outcome = gzipOutcome(storedBytes, result.gunzip.inflatedBytes, result.gunzip.error);
+    format = { check: passed('format', outcome.detail), summary: outcome.summary };
+  } catch (error) {
+    if (!(error instanceof FormatError)) throw error;
+    format = { check: failed('format', error.message) };
+  }
+  return { checks: [checksum, format.check], ...(format.summary ? { summary: format.summary } : {}) };
+}
+
+async function verifyContentWith(input: ContentInput, storedHash: StreamHash): Promise<ContentOutcome> {
   const { object } = input;
-  const storedHash = createHash('sha256');
   let storedBytes = 0;
   const source = hashing(input.stored, storedHash, (length) => (storedBytes += length));
   // Consumers get a view without return(): one that stops early leaves the rest for the drain below.
@@ -78,7 +120,8 @@ export async function verifyContent(input: ContentInput): Promise<ContentOutcome
   for (;;) {
     if ((await source.next()).done) break;
   }
-  const checksum = checkStoredChecksum(object, storedHash.digest('hex'), storedBytes);
+  const digest = storedHash instanceof OffThreadSha256 ? await storedHash.digest() : storedHash.digest('hex');
+  const checksum = checkStoredChecksum(object, digest, storedBytes);
   return { checks: [checksum, ...contentChecks], ...(summary ? { summary } : {}) };
 }
 
@@ -170,13 +213,17 @@ function checkStoredChecksum(object: BackupObject, actual: string, bytes: number
     : failed('checksum', `sha256 mismatch: stored bytes hash to ${actual}, ${name} says ${expected}`);
 }
 
+/** An inline hash, or one on a worker thread whose `update` waits while its ring is full. */
+type StreamHash = Hash | OffThreadSha256;
+
 async function* hashing(
   chunks: AsyncIterable<Uint8Array>,
-  hash: Hash,
+  hash: StreamHash,
   count: (length: number) => void,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   for await (const chunk of chunks) {
-    hash.update(chunk);
+    if (hash instanceof OffThreadSha256) await hash.update(chunk);
+    else hash.update(chunk);
     count(chunk.length);
     yield chunk;
   }

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -14,7 +15,11 @@ import type { KeyResolver } from '../../../../../lambda/shared/backup/envelope-e
 import { createKmsKeyResolver } from '../../../../../lambda/shared/backup/kms-key-resolver';
 import type { BackupDecryptor } from '../../../../../lambda/shared/backup/verify/backup-decryptor';
 import { describeBackup } from '../../../../../lambda/shared/backup/verify/backup-object';
-import { verifyContent } from '../../../../../lambda/shared/backup/verify/content-verification';
+import {
+  OFF_THREAD_HASH_MIN_BYTES,
+  verifyContent,
+} from '../../../../../lambda/shared/backup/verify/content-verification';
+import { ObjectReadError } from '../../../../../lambda/shared/backup/verify/object-read-error';
 import { createEnvelopeDecryptor } from '../../../../../lambda/shared/backup/verify/envelope-decryptor';
 import { gzipOf } from './fake-backups-bucket';
 
@@ -197,5 +202,82 @@ describe('verifyContent with client-side encryption', () => {
       ['decryption', true],
       ['format', true],
     ]);
+  });
+});
+
+describe('verifyContent of a large plain gzip (hashed and inflated on a worker thread)', () => {
+  const plain = randomBytes(OFF_THREAD_HASH_MIN_BYTES + 123_457);
+  const gzip = gzipSync(plain, { level: 1 });
+
+  function gzipObject(stored: Buffer, recordedSha256: string) {
+    return describeBackup('backups/files/20261123/files_20261123_040000.gz', {
+      $metadata: {},
+      ContentLength: stored.length,
+      Metadata: { sha256: recordedSha256, 'original-size': String(stored.length), source: 'files' },
+    });
+  }
+
+  it('passes checksum and format and counts the inflated bytes', async () => {
+    // Arrange
+    const object = gzipObject(gzip, sha256(gzip));
+
+    // Act
+    const outcome = await verifyContent({ stored: chunksOf(gzip, 300_000), object, format: 'gzip' });
+
+    // Assert
+    expect(checksOf(outcome)).toEqual({
+      checksum: expect.objectContaining({ ok: true }),
+      format: expect.objectContaining({
+        ok: true,
+        detail: `gzip: ${gzip.length} bytes decompress to ${plain.length} bytes`,
+      }),
+    });
+    expect(outcome.summary).toEqual({ uncompressedBytes: plain.length });
+  });
+
+  it('fails the format of a truncated gzip while its checksum is still verified over every byte read', async () => {
+    // Arrange
+    const truncated = gzip.subarray(0, gzip.length - 1000);
+    const object = gzipObject(truncated, sha256(truncated));
+
+    // Act
+    const outcome = await verifyContent({ stored: chunksOf(truncated, 300_000), object, format: 'gzip' });
+
+    // Assert
+    const checks = checksOf(outcome);
+    expect(checks.checksum).toEqual(expect.objectContaining({ ok: true }));
+    expect(checks.format).toEqual(
+      expect.objectContaining({ ok: false, detail: 'gzip: unexpected end of file (Z_BUF_ERROR)' }),
+    );
+  });
+
+  it('fails the checksum when one stored byte differs from what was recorded', async () => {
+    // Arrange
+    const tampered = Buffer.from(gzip);
+    tampered[tampered.length - 30] = tampered[tampered.length - 30]! ^ 0xff;
+    const object = gzipObject(tampered, sha256(gzip));
+
+    // Act
+    const outcome = await verifyContent({ stored: chunksOf(tampered, 300_000), object, format: 'gzip' });
+
+    // Assert
+    expect(checksOf(outcome).checksum).toEqual(
+      expect.objectContaining({ ok: false, detail: expect.stringContaining('sha256 mismatch') }),
+    );
+  });
+
+  it('rethrows a read error from the middle of the object', async () => {
+    // Arrange
+    const object = gzipObject(gzip, sha256(gzip));
+    async function* failing() {
+      yield gzip.subarray(0, 5_000_000);
+      throw new ObjectReadError('reading bytes 5000000-... failed: socket hang up', { cause: undefined });
+    }
+
+    // Act
+    const outcome = verifyContent({ stored: failing(), object, format: 'gzip' });
+
+    // Assert
+    await expect(outcome).rejects.toThrow(ObjectReadError);
   });
 });
