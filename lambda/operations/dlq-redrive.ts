@@ -1,10 +1,4 @@
-import {
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 import { describeError } from '../shared/backup/verify/error-message';
@@ -20,9 +14,8 @@ import {
   type RedriveOutcome,
 } from './operation-outcome';
 import { dispositionOf, messageSize, type Disposition } from './redrive-attributes';
+import { deleteInBatches, FailureLog, receiveInBatches, SQS_BATCH } from './sqs-batches';
 
-/** SQS returns at most 10 messages per receive and takes at most 10 entries per batch call. */
-const SQS_BATCH = 10;
 /** Bytes one SendMessageBatch may carry in all (SQS's classic 256 KiB limit, the conservative one). */
 const SEND_BATCH_BYTES = 256 * 1024;
 
@@ -66,15 +59,92 @@ export async function redriveDeadLetterQueue(
 ): Promise<RedriveOutcome> {
   const { sqs, logger, metrics } = deps;
   const { route } = request;
-  let received = 0;
   let redriven = 0;
   const parked: ParkedMessage[] = [];
   let parkedCount = 0;
-  const failures: RedriveFailure[] = [];
-  let failureCount = 0;
-  const seen = new Set<string>();
-  let stopped = false;
-  const snapshot = (): RedriveOutcome => ({
+  const failures = new FailureLog((failure) =>
+    logger.error('redrive step failed', { deadLetterQueue: route.deadLetterQueueName, ...failure }),
+  );
+
+  const received = await receiveInBatches(
+    sqs,
+    {
+      queueUrl: route.deadLetterQueueUrl,
+      maxMessages: request.maxMessages,
+      waitTimeSeconds: request.waitTimeSeconds,
+      visibilityTimeoutSeconds: request.visibilityTimeoutSeconds,
+      messageAttributes: true,
+      systemAttributes: ['ApproximateReceiveCount'],
+      requireBody: true,
+      where: 'the DLQ',
+    },
+    failures,
+    async (fresh) => {
+      const decided = (fresh as Decided['message'][]).map((message) => ({
+        message,
+        disposition: dispositionOf(message, {
+          poisonMaxRedrives: request.poisonMaxRedrives,
+          deadLetterQueueName: route.deadLetterQueueName,
+          sourceQueueUrl: route.sourceQueueUrl,
+          alarmName: request.alarmName,
+        }),
+      }));
+
+      const toDelete: Decided['message'][] = [];
+      const redrive = await sendAll(sqs, route.sourceQueueUrl, 'send', decided.filter(isRedrive));
+      for (const sent of redrive.sent) toDelete.push(sent.decided.message);
+      redrive.failures.forEach((failure) => failures.add(failure));
+      if (redrive.sent.length > 0) {
+        redriven += redrive.sent.length;
+        metrics.addMetric(OPERATIONS_METRICS.MESSAGES_REDRIVEN, MetricUnit.Count, redrive.sent.length);
+        logger.info('redrove messages', {
+          deadLetterQueue: route.deadLetterQueueName,
+          sourceQueueUrl: route.sourceQueueUrl,
+          messages: redrive.sent.map(({ decided: { message, disposition }, newMessageId }) => ({
+            messageId: message.MessageId,
+            newMessageId,
+            redriveCount: disposition.redriveCount,
+          })),
+        });
+      }
+
+      const park = await sendAll(sqs, request.holdingQueueUrl, 'park', decided.filter(isPark));
+      park.failures.forEach((failure) => failures.add(failure));
+      for (const { decided: item, newMessageId } of park.sent) {
+        if (item.disposition.kind !== 'park') continue;
+        toDelete.push(item.message);
+        const receiveCount = Number(item.message.Attributes?.ApproximateReceiveCount);
+        const entry: ParkedMessage = {
+          messageId: item.message.MessageId,
+          holdingMessageId: newMessageId,
+          redriveCount: item.disposition.redriveCount,
+          reason: item.disposition.reason,
+          ...(Number.isInteger(receiveCount) ? { receiveCount } : {}),
+        };
+        parkedCount += 1;
+        if (parked.length < LISTED_MAX) parked.push(entry);
+        logger.warn('parked a poison message in the holding queue', {
+          deadLetterQueue: route.deadLetterQueueName,
+          holdingQueueUrl: request.holdingQueueUrl,
+          ...entry,
+        });
+      }
+      if (park.sent.length > 0) {
+        metrics.addMetric(OPERATIONS_METRICS.MESSAGES_PARKED, MetricUnit.Count, park.sent.length);
+      }
+
+      const deleted = await deleteInBatches(
+        sqs,
+        route.deadLetterQueueUrl,
+        toDelete,
+        '(already sent: it may be delivered twice)',
+      );
+      deleted.failures.forEach((failure) => failures.add(failure));
+      return { stop: redrive.callFailed || park.callFailed || deleted.callFailed };
+    },
+  );
+
+  const outcome: RedriveOutcome = {
     kind: 'redrive',
     deadLetterQueueName: route.deadLetterQueueName,
     sourceQueueUrl: route.sourceQueueUrl,
@@ -82,118 +152,15 @@ export async function redriveDeadLetterQueue(
     received,
     redriven,
     parkedCount,
-    parked: [...parked],
-    failureCount,
-    failures: [...failures],
+    parked,
+    failureCount: failures.count,
+    failures: failures.listed,
     limitReached: received >= request.maxMessages,
     maxMessages: request.maxMessages,
-  });
-  const fail = (failure: RedriveFailure): void => {
-    failureCount += 1;
-    if (failures.length < LISTED_MAX) failures.push(failure);
-    logger.error('redrive step failed', { deadLetterQueue: route.deadLetterQueueName, ...failure });
   };
-
-  while (!stopped && received < request.maxMessages) {
-    let messages: Message[];
-    try {
-      const response = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: route.deadLetterQueueUrl,
-          MaxNumberOfMessages: Math.min(SQS_BATCH, request.maxMessages - received),
-          WaitTimeSeconds: request.waitTimeSeconds ?? 1,
-          VisibilityTimeout: request.visibilityTimeoutSeconds ?? 60,
-          MessageAttributeNames: ['All'],
-          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-        }),
-      );
-      messages = response.Messages ?? [];
-    } catch (error) {
-      fail({ step: 'receive', error: describeError(error) });
-      break;
-    }
-    if (messages.length === 0) break;
-    received += messages.length;
-
-    const fresh: Decided['message'][] = [];
-    for (const message of messages) {
-      if (!message.MessageId || !message.ReceiptHandle || message.Body === undefined) {
-        fail({
-          step: 'receive',
-          ...(message.MessageId ? { messageId: message.MessageId } : {}),
-          error: 'SQS returned a message without id, receipt handle or body: left in the DLQ',
-        });
-        continue;
-      }
-      // A message whose send failed reappears once its visibility timeout ends: never handle it twice in a run.
-      if (seen.has(message.MessageId)) continue;
-      seen.add(message.MessageId);
-      fresh.push(message as Decided['message']);
-    }
-    if (fresh.length === 0) break;
-
-    const decided = fresh.map((message) => ({
-      message,
-      disposition: dispositionOf(message, {
-        poisonMaxRedrives: request.poisonMaxRedrives,
-        deadLetterQueueName: route.deadLetterQueueName,
-        sourceQueueUrl: route.sourceQueueUrl,
-        alarmName: request.alarmName,
-      }),
-    }));
-
-    const toDelete: Decided['message'][] = [];
-    const redrive = await sendAll(sqs, route.sourceQueueUrl, 'send', decided.filter(isRedrive));
-    for (const sent of redrive.sent) toDelete.push(sent.decided.message);
-    redrive.failures.forEach(fail);
-    if (redrive.sent.length > 0) {
-      redriven += redrive.sent.length;
-      metrics.addMetric(OPERATIONS_METRICS.MESSAGES_REDRIVEN, MetricUnit.Count, redrive.sent.length);
-      logger.info('redrove messages', {
-        deadLetterQueue: route.deadLetterQueueName,
-        sourceQueueUrl: route.sourceQueueUrl,
-        messages: redrive.sent.map(({ decided: { message, disposition }, newMessageId }) => ({
-          messageId: message.MessageId,
-          newMessageId,
-          redriveCount: disposition.redriveCount,
-        })),
-      });
-    }
-
-    const park = await sendAll(sqs, request.holdingQueueUrl, 'park', decided.filter(isPark));
-    park.failures.forEach(fail);
-    for (const { decided: item, newMessageId } of park.sent) {
-      if (item.disposition.kind !== 'park') continue;
-      toDelete.push(item.message);
-      const receiveCount = Number(item.message.Attributes?.ApproximateReceiveCount);
-      const entry: ParkedMessage = {
-        messageId: item.message.MessageId,
-        holdingMessageId: newMessageId,
-        redriveCount: item.disposition.redriveCount,
-        reason: item.disposition.reason,
-        ...(Number.isInteger(receiveCount) ? { receiveCount } : {}),
-      };
-      parkedCount += 1;
-      if (parked.length < LISTED_MAX) parked.push(entry);
-      logger.warn('parked a poison message in the holding queue', {
-        deadLetterQueue: route.deadLetterQueueName,
-        holdingQueueUrl: request.holdingQueueUrl,
-        ...entry,
-      });
-    }
-    if (park.sent.length > 0) {
-      metrics.addMetric(OPERATIONS_METRICS.MESSAGES_PARKED, MetricUnit.Count, park.sent.length);
-    }
-
-    const deleted = await deleteAll(sqs, route.deadLetterQueueUrl, toDelete);
-    deleted.failures.forEach(fail);
-    stopped = redrive.callFailed || park.callFailed || deleted.callFailed;
-  }
-
-  const outcome = snapshot();
-  if (failureCount > 0) {
+  if (failures.count > 0) {
     throw new OperationFailedError(
-      `redrive of ${route.deadLetterQueueName} did not complete: ${failureCount} failure(s), first: ${failures[0]!.error}`,
+      `redrive of ${route.deadLetterQueueName} did not complete: ${failures.count} failure(s), first: ${failures.listed[0]!.error}`,
       outcome,
     );
   }
@@ -289,52 +256,4 @@ function chunkForSend(items: readonly Decided[]): Decided[][] {
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
-}
-
-/** DeleteMessageBatch of the messages that reached their destination. */
-async function deleteAll(
-  sqs: SQSClient,
-  queueUrl: string,
-  messages: readonly Decided['message'][],
-): Promise<{ failures: RedriveFailure[]; callFailed: boolean }> {
-  const failures: RedriveFailure[] = [];
-  if (messages.length === 0) return { failures, callFailed: false };
-  const byId = new Map(messages.map((message, index) => [`d${index}`, message]));
-  try {
-    const response = await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: [...byId].map(([id, message]) => ({ Id: id, ReceiptHandle: message.ReceiptHandle })),
-      }),
-    );
-    for (const entry of response.Successful ?? []) byId.delete(entry.Id ?? '');
-    for (const entry of response.Failed ?? []) {
-      const message = entry.Id ? byId.get(entry.Id) : undefined;
-      if (!message) continue;
-      byId.delete(entry.Id!);
-      failures.push({
-        step: 'delete',
-        messageId: message.MessageId,
-        error: `${entry.Code ?? 'Failed'}: ${entry.Message ?? 'no message'} (already sent: it may be delivered twice)`,
-      });
-    }
-    for (const message of byId.values()) {
-      failures.push({
-        step: 'delete',
-        messageId: message.MessageId,
-        error:
-          'DeleteMessageBatch reported no result for this entry (already sent: it may be delivered twice)',
-      });
-    }
-    return { failures, callFailed: false };
-  } catch (error) {
-    for (const message of messages) {
-      failures.push({
-        step: 'delete',
-        messageId: message.MessageId,
-        error: `${describeError(error)} (already sent: it may be delivered twice)`,
-      });
-    }
-    return { failures, callFailed: true };
-  }
 }

@@ -1,25 +1,12 @@
-import {
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
-import { describeError } from '../shared/backup/verify/error-message';
 import { reverifyBackups, type ReverifyDependencies } from './backup-reverification';
-import {
-  LISTED_MAX,
-  OperationFailedError,
-  type RedriveFailure,
-  type ReverifyRun,
-  type SettleOutcome,
-} from './operation-outcome';
+import { OperationFailedError, type ReverifyRun, type SettleOutcome } from './operation-outcome';
 import type { ConsumedQueue } from './operations-config';
 import { OPERATIONS_METRICS } from './operations-metrics';
+import { deleteInBatches, FailureLog, receiveInBatches, type ReceivedMessage } from './sqs-batches';
 
-/** SQS returns at most 10 messages per receive and takes at most 10 entries per batch call. */
-const SQS_BATCH = 10;
 /** Characters of a record's body kept in the log line that records its settling (the record itself is deleted). */
 const BODY_PREVIEW = 2000;
 
@@ -41,8 +28,6 @@ export interface SettleRequest {
   /** How long received records stay hidden while they are deleted. Default 60. */
   readonly visibilityTimeoutSeconds?: number;
 }
-
-type Received = Message & { MessageId: string; ReceiptHandle: string };
 
 /**
  * Settles the records of verification runs that never completed: invokes the verifier for a full run and waits for
@@ -89,95 +74,68 @@ export async function settleVerificationFailures(
     );
   }
 
-  let received = 0;
   let settled = 0;
   let leftForNextRun = 0;
-  const failures: RedriveFailure[] = [];
-  let failureCount = 0;
-  const seen = new Set<string>();
-  let stopped = false;
-  const fail = (failure: RedriveFailure): void => {
-    failureCount += 1;
-    if (failures.length < LISTED_MAX) failures.push(failure);
-    logger.error('settling a verification failure record failed', { queue: queue.name, ...failure });
-  };
+  const failures = new FailureLog((failure) =>
+    logger.error('settling a verification failure record failed', { queue: queue.name, ...failure }),
+  );
 
-  while (!stopped && received < request.maxMessages) {
-    let messages: Message[];
-    try {
-      const response = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queue.url,
-          MaxNumberOfMessages: Math.min(SQS_BATCH, request.maxMessages - received),
-          WaitTimeSeconds: request.waitTimeSeconds ?? 1,
-          VisibilityTimeout: request.visibilityTimeoutSeconds ?? 60,
-          MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
-        }),
-      );
-      messages = response.Messages ?? [];
-    } catch (error) {
-      fail({ step: 'receive', error: describeError(error) });
-      break;
-    }
-    if (messages.length === 0) break;
-    received += messages.length;
-
-    let fresh = 0;
-    const toDelete: Received[] = [];
-    for (const message of messages) {
-      if (!message.MessageId || !message.ReceiptHandle) {
-        fail({
-          step: 'receive',
-          ...(message.MessageId ? { messageId: message.MessageId } : {}),
-          error: 'SQS returned a record without id or receipt handle: left in the queue',
-        });
-        continue;
+  const received = await receiveInBatches(
+    sqs,
+    {
+      queueUrl: queue.url,
+      maxMessages: request.maxMessages,
+      waitTimeSeconds: request.waitTimeSeconds,
+      visibilityTimeoutSeconds: request.visibilityTimeoutSeconds,
+      systemAttributes: ['SentTimestamp', 'ApproximateReceiveCount'],
+      where: 'the queue',
+    },
+    failures,
+    async (fresh) => {
+      const toDelete: ReceivedMessage[] = [];
+      for (const message of fresh) {
+        const sentMs = Number(message.Attributes?.SentTimestamp);
+        if (!Number.isSafeInteger(sentMs)) {
+          failures.add({
+            step: 'receive',
+            messageId: message.MessageId,
+            error: 'SQS returned the record without a readable SentTimestamp: left in the queue',
+          });
+        } else if (sentMs > startedMs) {
+          // A record left for the next run reappears once its visibility timeout ends: received, never counted twice.
+          leftForNextRun += 1;
+          logger.info('verification failure record newer than the verification: left for the next run', {
+            queue: queue.name,
+            messageId: message.MessageId,
+            sentAt: new Date(sentMs).toISOString(),
+            startedAt,
+          });
+        } else {
+          toDelete.push(message);
+        }
       }
-      // A record left for the next run reappears once its visibility timeout ends: never count it twice.
-      if (seen.has(message.MessageId)) continue;
-      seen.add(message.MessageId);
-      fresh += 1;
-      const sentMs = Number(message.Attributes?.SentTimestamp);
-      if (!Number.isSafeInteger(sentMs)) {
-        fail({
-          step: 'receive',
-          messageId: message.MessageId,
-          error: 'SQS returned the record without a readable SentTimestamp: left in the queue',
-        });
-      } else if (sentMs > startedMs) {
-        leftForNextRun += 1;
-        logger.info('verification failure record newer than the verification: left for the next run', {
+
+      const deleted = await deleteInBatches(sqs, queue.url, toDelete, '(left in the queue)');
+      deleted.failures.forEach((failure) => failures.add(failure));
+      for (const message of deleted.deleted) {
+        settled += 1;
+        logger.info('settled a verification failure record', {
           queue: queue.name,
           messageId: message.MessageId,
-          sentAt: new Date(sentMs).toISOString(),
-          startedAt,
+          sentAt: new Date(Number(message.Attributes?.SentTimestamp)).toISOString(),
+          body: preview(message.Body ?? ''),
         });
-      } else {
-        toDelete.push(message as Received);
       }
-    }
-    if (fresh === 0) break;
-
-    const deleted = await deleteRecords(sqs, queue.url, toDelete);
-    deleted.failures.forEach(fail);
-    for (const message of deleted.deleted) {
-      settled += 1;
-      logger.info('settled a verification failure record', {
-        queue: queue.name,
-        messageId: message.MessageId,
-        sentAt: new Date(Number(message.Attributes?.SentTimestamp)).toISOString(),
-        body: preview(message.Body ?? ''),
-      });
-    }
-    if (deleted.deleted.length > 0) {
-      metrics.addMetric(
-        OPERATIONS_METRICS.VERIFICATION_FAILURES_SETTLED,
-        MetricUnit.Count,
-        deleted.deleted.length,
-      );
-    }
-    stopped = deleted.callFailed;
-  }
+      if (deleted.deleted.length > 0) {
+        metrics.addMetric(
+          OPERATIONS_METRICS.VERIFICATION_FAILURES_SETTLED,
+          MetricUnit.Count,
+          deleted.deleted.length,
+        );
+      }
+      return { stop: deleted.callFailed };
+    },
+  );
 
   const outcome: SettleOutcome = {
     ...nothingDone,
@@ -185,72 +143,17 @@ export async function settleVerificationFailures(
     received,
     settled,
     leftForNextRun,
-    failureCount,
-    failures,
+    failureCount: failures.count,
+    failures: failures.listed,
     limitReached: received >= request.maxMessages,
   };
-  if (failureCount > 0) {
+  if (failures.count > 0) {
     throw new OperationFailedError(
-      `settling the records of ${queue.name} did not complete: ${failureCount} failure(s), first: ${failures[0]!.error}`,
+      `settling the records of ${queue.name} did not complete: ${failures.count} failure(s), first: ${failures.listed[0]!.error}`,
       outcome,
     );
   }
   return outcome;
-}
-
-/** DeleteMessageBatch in chunks of 10; reports which records were deleted and which were not. */
-async function deleteRecords(
-  sqs: SQSClient,
-  queueUrl: string,
-  messages: readonly Received[],
-): Promise<{ deleted: Received[]; failures: RedriveFailure[]; callFailed: boolean }> {
-  const deleted: Received[] = [];
-  const failures: RedriveFailure[] = [];
-  for (let start = 0; start < messages.length; start += SQS_BATCH) {
-    const chunk = messages.slice(start, start + SQS_BATCH);
-    const byId = new Map(chunk.map((message, index) => [`d${index}`, message]));
-    try {
-      const response = await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: [...byId].map(([id, message]) => ({ Id: id, ReceiptHandle: message.ReceiptHandle })),
-        }),
-      );
-      for (const entry of response.Successful ?? []) {
-        const message = entry.Id ? byId.get(entry.Id) : undefined;
-        if (!message) continue;
-        byId.delete(entry.Id!);
-        deleted.push(message);
-      }
-      for (const entry of response.Failed ?? []) {
-        const message = entry.Id ? byId.get(entry.Id) : undefined;
-        if (!message) continue;
-        byId.delete(entry.Id!);
-        failures.push({
-          step: 'delete',
-          messageId: message.MessageId,
-          error: `${entry.Code ?? 'Failed'}: ${entry.Message ?? 'no message'} (left in the queue)`,
-        });
-      }
-      for (const message of byId.values()) {
-        failures.push({
-          step: 'delete',
-          messageId: message.MessageId,
-          error: 'DeleteMessageBatch reported no result for this record (left in the queue, or deleted)',
-        });
-      }
-    } catch (error) {
-      for (const message of chunk) {
-        failures.push({
-          step: 'delete',
-          messageId: message.MessageId,
-          error: `${describeError(error)} (left in the queue)`,
-        });
-      }
-      return { deleted, failures, callFailed: true };
-    }
-  }
-  return { deleted, failures, callFailed: false };
 }
 
 function preview(text: string): string {
