@@ -1,5 +1,6 @@
 import { webcrypto, createHash } from 'crypto';
 import { open, type FileHandle } from 'fs/promises';
+import type { Stats } from 'fs';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -14,6 +15,17 @@ import { DigestMismatchError, type DigestResult } from './stream-digest';
 
 /** SigV4's payload hash header: set to the part's SHA-256, the SDK signs it instead of hashing the part again. */
 const PAYLOAD_SHA256_HEADER = 'x-amz-content-sha256';
+/** What S3 (and Ceph RGW, measured) answer when a body's SHA-256 differs from its signed x-amz-content-sha256. */
+export const PAYLOAD_MISMATCH_ERROR = 'XAmzContentSHA256Mismatch';
+
+/** What identifies one state of a file: any write, truncation, replacement or metadata change moves one of these. */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
 
 /** What the first pass over an unencrypted file found: its SHA-256 and size, and the SHA-256 of every part. */
 export interface FilePartsPlan {
@@ -22,35 +34,43 @@ export interface FilePartsPlan {
   readonly original: DigestResult;
   /** Lower-case hex SHA-256 of part i + 1 (bytes `i × partSize` up to the next part). */
   readonly partSha256: readonly string[];
+  /** The file as it was when the first pass opened it. */
+  readonly identity: FileIdentity;
 }
 
 /**
- * The first pass: reads the file once, in parts of `partSize` into one reused buffer, and hashes each part's bytes
- * twice at the same time: into the whole-file SHA-256 on this thread, and as the part's own SHA-256 on the libuv
- * thread pool (WebCrypto digest), so both cost about one hash of wall time on two cores. Both hashes see the same
- * buffer: the part hashes are hashes of exactly the bytes the whole-file hash covers.
+ * The first pass: reads the file once, in parts of `partSize`, and hashes each part's bytes twice at the same time:
+ * into the whole-file SHA-256 on this thread, and as the part's own SHA-256 on the libuv thread pool (WebCrypto
+ * digest), so both cost about one hash of wall time on two cores. Both hashes see the same buffer: the part hashes
+ * are hashes of exactly the bytes the whole-file hash covers. Two buffers alternate, so the next part is read while
+ * this one is hashed.
  */
 export async function measureFileParts(file: string, partSize: number): Promise<FilePartsPlan> {
   const whole = createHash('sha256');
   const partSha256: string[] = [];
-  const buffer = Buffer.allocUnsafeSlow(partSize);
+  const buffers = [Buffer.allocUnsafeSlow(partSize), Buffer.allocUnsafeSlow(partSize)] as const;
   let size = 0;
   const handle = await open(file, 'r');
   try {
-    for (;;) {
-      const length = await readFully(handle, buffer, size);
+    const identity = identityOf(await handle.stat());
+    let reading = readFully(handle, buffers[0], 0);
+    for (let index = 0; ; index++) {
+      const length = await reading;
       if (length === 0) break;
-      const part = buffer.subarray(0, length);
+      const part = buffers[index % 2]!.subarray(0, length);
+      const last = length < partSize;
+      // The other buffer is free: its part's digest was awaited in the previous round.
+      if (!last) reading = readFully(handle, buffers[(index + 1) % 2]!, size + length);
       const partDigest = sha256Hex(part);
       whole.update(part);
       partSha256.push(await partDigest);
       size += length;
-      if (length < partSize) break;
+      if (last) break;
     }
+    return { file, partSize, original: { sha256: whole.digest('hex'), size }, partSha256, identity };
   } finally {
     await handle.close();
   }
-  return { file, partSize, original: { sha256: whole.digest('hex'), size }, partSha256 };
 }
 
 export interface FilePartsUploadInput {
@@ -66,14 +86,19 @@ export interface FilePartsUploadInput {
 
 /**
  * The upload pass of an unencrypted multipart push, straight from file ranges: `concurrency` slots each read one
- * part into their own reused buffer, hash it (thread pool), and upload it only when its SHA-256 equals the first
- * pass's hash of that part; the same hash is the signed payload hash, so the server checks the received bytes
- * against it too. Before completing, the file must still have the planned size. A part that changed since the first
- * pass fails with DigestMismatchError; any failure aborts the multipart upload (no parts are left behind).
+ * part into their own reused buffer and upload it signed with the first pass's SHA-256 of that part as
+ * `x-amz-content-sha256`. The server hashes what it receives and refuses a part whose bytes differ
+ * (XAmzContentSHA256Mismatch: S3, and Ceph RGW, measured), so no part is hashed twice on this machine. On such a
+ * refusal the part still in the slot's buffer is hashed here, to tell a file changed since the first pass
+ * (DigestMismatchError, final) from bytes damaged on the way (the server's error, retried by the caller).
+ * Before completing, the file must still be the one the first pass read: same size, inode, mtime and ctime, which
+ * also catches a rewrite on a server that ignores the signed payload hash. Any failure aborts the multipart upload
+ * (no parts are left behind).
  *
- * Equivalent to re-hashing the whole file in the upload pass: every uploaded part has the SHA-256 the first pass
- * computed from the very bytes it fed into the whole-file hash, and the parts cover exactly the planned size, so
- * (SHA-256 being collision resistant) the uploaded object is the first pass's bytes and `sha256` is their hash.
+ * Equivalent to re-hashing the whole file in the upload pass: every part the server accepted has the SHA-256 the
+ * first pass computed from the very bytes it fed into the whole-file hash, and the parts cover exactly the planned
+ * size, so (SHA-256 being collision resistant) the uploaded object is the first pass's bytes and `sha256` is their
+ * hash.
  */
 export async function uploadFileParts(input: FilePartsUploadInput): Promise<{ VersionId?: string }> {
   const { s3, params, plan } = input;
@@ -83,12 +108,8 @@ export async function uploadFileParts(input: FilePartsUploadInput): Promise<{ Ve
   const handle = await open(plan.file, 'r');
   try {
     const parts = await uploadParts(input, handle, uploadId);
-    const now = (await handle.stat()).size;
-    if (now !== plan.original.size) {
-      throw new DigestMismatchError(
-        `${plan.file} changed while it was being read: ${plan.original.size} bytes when hashed, ${now} now`,
-      );
-    }
+    const change = identityChange(plan.identity, identityOf(await handle.stat()));
+    if (change) throw new DigestMismatchError(`${plan.file} changed while it was being read: ${change}`);
     return await s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: params.Bucket,
@@ -124,16 +145,14 @@ async function uploadParts(
       const expectedLength = Math.min(plan.partSize, plan.original.size - start);
       const length = await readFully(handle, buffer.subarray(0, expectedLength), start);
       const body = buffer.subarray(0, length);
-      // On this thread: a thread-pool digest copies the part first (one more part-size block per slot).
-      const sha256 = createHash('sha256').update(body).digest('hex');
-      if (length !== expectedLength || sha256 !== plan.partSha256[index]) {
+      if (length !== expectedLength) {
         throw new DigestMismatchError(
           `${plan.file} changed while it was being read: part ${index + 1} (bytes ${start}-` +
-            `${start + expectedLength - 1}) had SHA-256 ${plan.partSha256[index]} when hashed, now ${length} ` +
-            `bytes with SHA-256 ${sha256}`,
+            `${start + expectedLength - 1}) is now ${length} bytes`,
         );
       }
       if (failure) return;
+      const sha256 = plan.partSha256[index]!;
       const command = new UploadPartCommand({
         Bucket: params.Bucket,
         Key: params.Key,
@@ -150,7 +169,19 @@ async function uploadParts(
         },
         { step: 'build', name: 'stowagePartPayloadSha256' },
       );
-      const result = await s3.send(command);
+      let result;
+      try {
+        result = await s3.send(command);
+      } catch (error) {
+        if (nameOf(error) !== PAYLOAD_MISMATCH_ERROR) throw error;
+        // The buffer still holds what was sent: did the file change, or were the bytes damaged on the way?
+        const now = createHash('sha256').update(body).digest('hex');
+        if (now === sha256) throw error;
+        throw new DigestMismatchError(
+          `${plan.file} changed while it was being read: part ${index + 1} (bytes ${start}-` +
+            `${start + expectedLength - 1}) had SHA-256 ${sha256} when hashed, now ${now}`,
+        );
+      }
       parts[index] = { PartNumber: index + 1, ETag: result.ETag };
       done += length;
       input.onBytes?.(done);
@@ -200,6 +231,28 @@ async function readFully(handle: FileHandle, buffer: Buffer, position: number): 
 /** SHA-256 on the libuv thread pool (WebCrypto digest), off the JavaScript thread. */
 async function sha256Hex(bytes: Buffer): Promise<string> {
   return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+}
+
+function identityOf(stats: Stats): FileIdentity {
+  const { dev, ino, size, mtimeMs, ctimeMs } = stats;
+  return { dev, ino, size, mtimeMs, ctimeMs };
+}
+
+/** How the file differs from the one the first pass read, or undefined when it is the same. */
+function identityChange(before: FileIdentity, now: FileIdentity): string | undefined {
+  if (before.size !== now.size) return `${before.size} bytes when hashed, ${now.size} now`;
+  if (before.dev !== now.dev || before.ino !== now.ino) return 'it was replaced by another file';
+  if (before.mtimeMs !== now.mtimeMs || before.ctimeMs !== now.ctimeMs) {
+    return `it was modified (mtime ${new Date(before.mtimeMs).toISOString()} when hashed, ${new Date(
+      now.mtimeMs,
+    ).toISOString()} now)`;
+  }
+  return undefined;
+}
+
+function nameOf(error: unknown): string | undefined {
+  const { name } = (error ?? {}) as { name?: unknown };
+  return typeof name === 'string' ? name : undefined;
 }
 
 function messageOf(error: unknown): string {

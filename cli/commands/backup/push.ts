@@ -210,8 +210,9 @@ export async function runBackupPushCommand(
  * One attempt: a first pass over the file computes what will be stored (SHA-256 and size of the original and, when
  * encrypting, of the envelope under a fresh nonce prefix), because S3 takes metadata before the first byte; the
  * upload pass fails before the upload completes if the file changed in between. Unencrypted, unthrottled multipart
- * pushes check that per part, against part hashes taken in the first pass (file-parts-upload.ts, which says why
- * that is equivalent); the others stream through lib-storage and hash the whole file again in-stream.
+ * pushes sign every part with its SHA-256 from the first pass, so the server refuses a part whose bytes changed
+ * (file-parts-upload.ts, which says why that is equivalent); the others stream through lib-storage and hash the whole
+ * file again in-stream.
  * The first pass's ciphertext is never written anywhere, so the nonce prefix protects only one disclosed envelope.
  */
 async function pushOnce(

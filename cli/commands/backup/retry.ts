@@ -84,6 +84,8 @@ const TRANSIENT_NAMES = new Set([
   'ThrottlingException',
   'InternalError',
   'ServiceUnavailable',
+  // The body's SHA-256 differs from the signed one: damaged on the way (a file that changed is told apart before).
+  'XAmzContentSHA256Mismatch',
 ]);
 
 /** Network failures, timeouts, throttling and server-side (5xx) errors: not access, missing buckets or bad input. */

@@ -1,7 +1,8 @@
 /**
  * A fault-injecting HTTP proxy on 127.0.0.1 in front of the test RGW: answers chosen S3 requests with an S3 error
- * (e.g. 503 SlowDown) and forwards everything else unchanged, byte for byte, with the client's own Host header (so
- * SigV4 signatures stay valid). Records every request it saw, so tests can assert the retries really happened.
+ * (e.g. 503 SlowDown), or forwards them with one body byte flipped (damage on the way, which the server must notice),
+ * and forwards everything else unchanged, byte for byte, with the client's own Host header (so SigV4 signatures stay
+ * valid). Records every request it saw, so tests can assert the retries really happened.
  */
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -19,17 +20,28 @@ export type S3Operation =
   | 'DeleteObject'
   | `${string} ${string}`;
 
-export interface S3Fault {
+interface S3FaultMatch {
   readonly operation: S3Operation;
   /** Let this many matching requests through before failing any. Default: 0. */
   readonly after?: number;
   /** Fail this many matching requests (after `after`). Default: all of them. */
   readonly times?: number;
+}
+
+/** The proxy answers with this S3 error itself. */
+export interface S3ErrorFault extends S3FaultMatch {
   readonly status: number;
   /** S3 error code, e.g. `SlowDown`, `AccessDenied`. */
   readonly code: string;
   readonly message: string;
 }
+
+/** The proxy forwards the request with the first byte of its body inverted (same length, same signature). */
+export interface S3BodyDamageFault extends S3FaultMatch {
+  readonly damageBody: true;
+}
+
+export type S3Fault = S3ErrorFault | S3BodyDamageFault;
 
 export interface ProxiedRequest {
   readonly operation: S3Operation;
@@ -77,7 +89,7 @@ export async function startS3FaultProxy(target: string, faults: readonly S3Fault
       requests.push({ operation, method, url, status, injected });
     };
     const fault = faultFor(operation);
-    if (fault) {
+    if (fault && !('damageBody' in fault)) {
       // Read the whole body first, as S3 does, so the client never sees its upload cut off.
       req.resume();
       req.once('end', () => {
@@ -98,12 +110,13 @@ export async function startS3FaultProxy(target: string, faults: readonly S3Fault
     const headers = { ...req.headers };
     for (const hopByHop of ['connection', 'keep-alive', 'proxy-connection', 'expect'])
       delete headers[hopByHop];
+    const injected = fault !== undefined;
     const forward = httpRequest(
       { host: upstream.hostname, port: upstream.port, method, path: url, headers, agent },
       (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.pipe(res);
-        upstreamRes.once('end', () => record(upstreamRes.statusCode ?? 502, false));
+        upstreamRes.once('end', () => record(upstreamRes.statusCode ?? 502, injected));
       },
     );
     forward.once('error', (error) => {
@@ -111,7 +124,19 @@ export async function startS3FaultProxy(target: string, faults: readonly S3Fault
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`fault proxy: upstream failed: ${error.message}`);
     });
-    req.pipe(forward);
+    if (!injected) {
+      req.pipe(forward);
+      return;
+    }
+    let damaged = false;
+    req.on('data', (chunk: Buffer) => {
+      if (!damaged && chunk.length > 0) {
+        chunk[0] = chunk[0]! ^ 0xff;
+        damaged = true;
+      }
+      forward.write(chunk);
+    });
+    req.once('end', () => forward.end());
   };
 
   const server: Server = createServer(handle);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'crypto';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'fs';
+import { appendFileSync, mkdtempSync, renameSync, statSync, utimesSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import {
@@ -24,6 +24,25 @@ const MiB = 1024 * 1024;
 const PART = 5 * MiB;
 const params = { Bucket: 'b', Key: 'backups/files/20261123/files_20261123_040000.bin' };
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** What S3 answers when a body's SHA-256 differs from the signed x-amz-content-sha256. */
+const payloadMismatch = (): Error =>
+  Object.assign(new Error('The provided x-amz-content-sha256 header does not match what was computed.'), {
+    name: 'XAmzContentSHA256Mismatch',
+    $metadata: { httpStatusCode: 400 },
+  });
+
+/**
+ * UploadPart as S3 does it: refused when the body is not the bytes whose SHA-256 the part was signed with (the mock
+ * sits before the signer, so the signed hash is taken from the plan, which is what the uploader signs with).
+ */
+function serverCheckingPayloads(plan: FilePartsPlan): void {
+  s3.on(UploadPartCommand).callsFake((input: { PartNumber: number; Body: Uint8Array }) => {
+    if (sha256(input.Body) !== plan.partSha256[input.PartNumber - 1]) throw payloadMismatch();
+    sentParts.set(input.PartNumber, Buffer.from(input.Body));
+    return { ETag: `"e${input.PartNumber}"` };
+  });
+}
 
 function file(name: string, bytes: Buffer): string {
   const path = join(dir, name);
@@ -64,6 +83,19 @@ describe('measureFileParts', () => {
     ]);
   });
 
+  it('records which file it read: size, inode and modification times', async () => {
+    const path = file('identity.bin', randomBytes(PART + 1));
+    const stats = statSync(path);
+    const plan = await measureFileParts(path, PART);
+    expect(plan.identity).toEqual({
+      dev: stats.dev,
+      ino: stats.ino,
+      size: PART + 1,
+      mtimeMs: stats.mtimeMs,
+      ctimeMs: stats.ctimeMs,
+    });
+  });
+
   it('has no empty last part for a file of whole parts', async () => {
     const bytes = randomBytes(2 * PART);
     const plan = await measureFileParts(file('whole.bin', bytes), PART);
@@ -100,27 +132,77 @@ describe('uploadFileParts', () => {
     expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
   });
 
-  it('fails a file changed after it was hashed, aborts the upload and never completes it', async () => {
-    // Arrange: the third part is overwritten once the upload has started.
+  it('fails a file changed after it was hashed when the server refuses its part, aborting the upload', async () => {
+    // Arrange: the third part is overwritten once the upload has started; the server checks every part's bytes.
     const bytes = randomBytes(3 * PART);
     const path = file('changed.bin', bytes);
     const plan = await measureFileParts(path, PART);
+    serverCheckingPayloads(plan);
+    const changed = Buffer.from(bytes);
+    changed[2 * PART + 10] ^= 0xff;
     s3.on(CreateMultipartUploadCommand).callsFake(() => {
-      const changed = Buffer.from(bytes);
-      changed[2 * PART + 10] ^= 0xff;
       writeFileSync(path, changed);
       return { UploadId: 'u1' };
     });
     // Act
     const upload = uploadFileParts({ s3: s3 as unknown as S3Client, params, plan, concurrency: 1 });
-    // Assert
+    // Assert: named as a changed file (the part was re-hashed after the refusal), never completed.
     await expect(upload).rejects.toThrow(DigestMismatchError);
     await expect(upload).rejects.toThrow(
-      /changed while it was being read: part 3 \(bytes 10485760-15728639\)/,
+      `${path} changed while it was being read: part 3 (bytes 10485760-15728639) had SHA-256 ` +
+        `${plan.partSha256[2]} when hashed, now ${sha256(changed.subarray(2 * PART))}`,
     );
-    expect(s3.commandCalls(UploadPartCommand).map((c) => c.args[0].input.PartNumber)).toEqual([1, 2]);
+    expect([...sentParts.keys()]).toEqual([1, 2]);
     expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
     expect(s3.commandCalls(AbortMultipartUploadCommand)[0]!.args[0].input.UploadId).toBe('u1');
+  });
+
+  it('rethrows the server refusal of a part whose bytes did not change (damaged on the way), aborting', async () => {
+    // Arrange: the server refuses part 2 although the file is as hashed.
+    const plan = await measureFileParts(file('damaged.bin', randomBytes(3 * PART)), PART);
+    const refusal = payloadMismatch();
+    s3.on(UploadPartCommand, { PartNumber: 2 }).rejects(refusal);
+    // Act
+    const upload = uploadFileParts({ s3: s3 as unknown as S3Client, params, plan, concurrency: 1 });
+    // Assert: the server's error itself (the push retries it), not a changed file.
+    await expect(upload).rejects.toBe(refusal);
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+  });
+
+  it('fails a file rewritten in place (same size) before completing, even when the server checks nothing', async () => {
+    // Arrange: every part is accepted as sent; the rewrite moves the modification time.
+    const bytes = randomBytes(2 * PART + 3);
+    const path = file('rewritten.bin', bytes);
+    const plan = await measureFileParts(path, PART);
+    s3.on(CreateMultipartUploadCommand).callsFake(() => {
+      writeFileSync(path, randomBytes(bytes.length));
+      return { UploadId: 'u1' };
+    });
+    // Act
+    const upload = uploadFileParts({ s3: s3 as unknown as S3Client, params, plan, concurrency: 2 });
+    // Assert
+    await expect(upload).rejects.toThrow(DigestMismatchError);
+    await expect(upload).rejects.toThrow(`${path} changed while it was being read: it was modified (mtime `);
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+  });
+
+  it('fails a file replaced by another one with the same bytes and times before completing', async () => {
+    // Arrange: an identical copy, times and all, renamed over the original after the first pass.
+    const bytes = randomBytes(2 * PART);
+    const path = file('replaced.bin', bytes);
+    const plan = await measureFileParts(path, PART);
+    const copy = file('replacement.bin', bytes);
+    const { atime, mtime } = statSync(path);
+    utimesSync(copy, atime, mtime);
+    renameSync(copy, path);
+    // Act
+    const upload = uploadFileParts({ s3: s3 as unknown as S3Client, params, plan, concurrency: 2 });
+    // Assert
+    await expect(upload).rejects.toThrow(`${path} changed while it was being read: it was replaced`);
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
   });
 
   it('fails a file that grew after it was hashed (its parts unchanged), aborting the upload', async () => {

@@ -2,9 +2,11 @@
  * `stowage backup push` when S3 misbehaves, for real: a fault-injecting proxy in front of the test RGW answers
  * chosen requests with S3 errors. Transient ones (503 SlowDown) are retried until the backup is stored byte-exact;
  * a hard one (403 AccessDenied) fails the push cleanly: no object, no incomplete multipart upload left behind.
+ * A part damaged on the way is refused by RGW's check of the signed payload SHA-256 and retried; a file rewritten
+ * between push's two passes is refused the same way and named as changed.
  */
 import { createHash, randomBytes } from 'crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import {
@@ -13,9 +15,11 @@ import {
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
 } from '@aws-sdk/client-s3';
+import { measureFileParts, uploadFileParts } from '../../../../cli/commands/backup/file-parts-upload';
 import { runBackupPushCommand } from '../../../../cli/commands/backup/push';
+import { DigestMismatchError } from '../../../../cli/commands/backup/stream-digest';
 import { startS3FaultProxy, type S3FaultProxy } from '../../../support/integration/s3-fault-proxy';
-import { getTestServers } from '../../../support/integration/servers';
+import { createTestS3Client, getTestServers } from '../../../support/integration/servers';
 import { useRgwBackupBucket } from './rgw-backup-fixture';
 
 const MiB = 1024 * 1024;
@@ -166,5 +170,70 @@ describe('stowage backup push through a fault-injecting proxy (real RGW)', () =>
     const versions = await rgw.s3.send(new ListObjectVersionsCommand({ Bucket: rgw.bucket, Prefix: key }));
     expect([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])]).toEqual([]);
     expect(await incompleteUploads()).toBe(0);
+  });
+
+  it('retries a part damaged on the way, which RGW refuses against its signed SHA-256, to a byte-exact object', async () => {
+    // Arrange: the proxy flips the first byte of the second part's body (same length, same signature).
+    proxy = await startS3FaultProxy(getTestServers().s3.endpoint, [
+      { operation: 'UploadPart', after: 1, times: 1, damageBody: true },
+    ]);
+    const bytes = randomBytes(11 * MiB);
+    const io = rgw.io({ now: () => new Date('2026-11-25T04:00:00Z') });
+
+    // Act
+    const code = await runBackupPushCommand(
+      file('damaged.bin', bytes),
+      {
+        source: 'damaged',
+        endpointUrl: proxy.endpoint,
+        partSize: '5M',
+        concurrency: '1',
+        retryDelays: '0.05',
+      },
+      io,
+    );
+
+    // Assert
+    expect(code).toBe(0);
+    expect(io.stderr).toContainEqual(
+      expect.stringMatching(
+        /^push: attempt 1 failed \(XAmzContentSHA256Mismatch.*\); retry 1 of 3 in 0\.05s$/,
+      ),
+    );
+    const parts = proxy.requestsOf('UploadPart');
+    expect(parts.filter((part) => part.injected).map((part) => part.status)).toEqual([400]);
+    expect(proxy.requestsOf('AbortMultipartUpload').map((request) => request.status)).toEqual([204]);
+    const object = await rgw.s3.send(new GetObjectCommand({ Bucket: rgw.bucket, Key: io.stdout[0] }));
+    expect(sha256(await object.Body!.transformToByteArray())).toBe(sha256(bytes));
+    expect(await incompleteUploads()).toBe(0);
+  });
+
+  it('names a file rewritten between the two passes when RGW refuses its part, and leaves no upload', async () => {
+    // Arrange: part 2 is rewritten after the first pass and the times are put back, so only the server can tell.
+    const bytes = randomBytes(3 * 5 * MiB);
+    const path = file('rewritten.bin', bytes);
+    const plan = await measureFileParts(path, 5 * MiB);
+    const { atime, mtime } = statSync(path);
+    const changed = Buffer.from(bytes);
+    changed[5 * MiB + 1] ^= 0x01;
+    writeFileSync(path, changed);
+    utimesSync(path, atime, mtime);
+    const s3 = createTestS3Client();
+    const key = 'backups/rewritten/20261125/rewritten_20261125_050000.bin';
+
+    // Act
+    const upload = uploadFileParts({ s3, params: { Bucket: rgw.bucket, Key: key }, plan, concurrency: 1 });
+
+    // Assert
+    await expect(upload).rejects.toThrow(DigestMismatchError);
+    await expect(upload).rejects.toThrow(
+      `${path} changed while it was being read: part 2 (bytes 5242880-10485759) had SHA-256 ` +
+        `${plan.partSha256[1]} when hashed, now ${sha256(changed.subarray(5 * MiB, 10 * MiB))}`,
+    );
+    await expect(rgw.s3.send(new HeadObjectCommand({ Bucket: rgw.bucket, Key: key }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
+    expect(await incompleteUploads()).toBe(0);
+    s3.destroy();
   });
 });

@@ -135,6 +135,33 @@ describe('stowage backup push', () => {
     ]);
   });
 
+  it('retries a push whose part the server refused as damaged on the way (file unchanged)', async () => {
+    // Arrange: the server's payload check fails once for bytes that are still the file's.
+    const bytes = randomBytes(11 * MiB);
+    const path = file('damaged.bin', bytes);
+    s3.on(CreateMultipartUploadCommand).resolvesOnce({ UploadId: 'u1' }).resolves({ UploadId: 'u2' });
+    s3.on(UploadPartCommand)
+      .rejectsOnce(serviceError('XAmzContentSHA256Mismatch', 400))
+      .resolves({ ETag: '"x"' });
+    s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'v2' });
+    headEchoesUpload(bytes.length);
+    const io = recordingIo();
+    // Act
+    const code = await runBackupPushCommand(
+      path,
+      { source: 'files', partSize: '5M', concurrency: '1', retries: '3', retryDelays: '0.01' },
+      io,
+    );
+    // Assert
+    expect(code).toBe(0);
+    expect(io.sleeps).toEqual([10]);
+    expect(io.stderr.filter((l) => l.includes('retry'))).toEqual([
+      expect.stringContaining('attempt 1 failed (XAmzContentSHA256Mismatch'),
+    ]);
+    expect(s3.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input.UploadId)).toEqual(['u1']);
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.UploadId).toBe('u2');
+  });
+
   it('fails, without retrying, a file that changes between hashing and uploading, leaving no object', async () => {
     // Arrange: the file is rewritten once the first pass is over (when the multipart upload is created).
     const bytes = randomBytes(11 * MiB);
@@ -155,7 +182,7 @@ describe('stowage backup push', () => {
     expect(code).toBe(1);
     expect(io.sleeps).toEqual([]);
     expect(io.stderr.at(-1)).toMatch(
-      /^stowage backup push: .*changing\.bin changed while it was being read: part 3/,
+      /^stowage backup push: .*changing\.bin changed while it was being read: it was modified/,
     );
     expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
     expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
