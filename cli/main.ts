@@ -1,13 +1,17 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- a command's module is require()d only when the command is
+   registered; import() is no alternative: tsx leaves it a native ES import, which cannot resolve extensionless
+   TypeScript paths. */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../lib/config';
-import { registerBackupCommands } from './commands/backup/backup-program';
+import { ConfigError } from '../lib/config/config-error';
 import type { BackupIo } from './commands/backup/backup-io';
-import { EXIT, runScanCommand, UsageError } from './commands/scan';
-import { registerCleanupCommand } from './commands/cleanup';
-import { registerDoctorCommand } from './commands/doctor';
-import { processLocalIo, registerLocalCommand } from './commands/local';
-import { registerReportCommand } from './commands/report';
+import type * as BackupProgram from './commands/backup/backup-program';
+import type * as Cleanup from './commands/cleanup';
+import type * as Doctor from './commands/doctor';
+import type * as Local from './commands/local';
+import type * as Report from './commands/report';
+import type * as Scan from './commands/scan';
 import { processCommandIo } from './shared/command-io';
+import { USAGE_EXIT_CODE, UsageError } from './shared/usage-error';
 
 /** What backup commands get from the process: output streams and the environment, read once here. */
 function processBackupIo(): BackupIo {
@@ -20,51 +24,80 @@ function processBackupIo(): BackupIo {
   };
 }
 
-/** The `stowage` command line. Each command lives in cli/commands/ and returns its exit code. */
-export function buildProgram(): Command {
+/** Adds one top-level command (and its subcommands) to the program. */
+type Registration = (program: Command) => void;
+
+/**
+ * The top-level commands, in help order. Each module is loaded only when its command is registered, and a command
+ * line that names one registers only that one: `stowage backup push` does not load local mode's servers, the
+ * operations commands or the CDK config schema (start-up is part of every push's wall time).
+ */
+const COMMANDS: readonly { readonly name: string; readonly load: () => Registration }[] = [
+  { name: 'scan', load: () => (require('./commands/scan') as typeof Scan).registerScanCommand },
+  {
+    name: 'backup',
+    load: () => {
+      const { registerBackupCommand } = require('./commands/backup/backup-program') as typeof BackupProgram;
+      return (program) => registerBackupCommand(program, processBackupIo);
+    },
+  },
+  {
+    name: 'report',
+    load: () => {
+      const { registerReportCommand } = require('./commands/report') as typeof Report;
+      return (program) => registerReportCommand(program, processCommandIo);
+    },
+  },
+  {
+    name: 'cleanup',
+    load: () => {
+      const { registerCleanupCommand } = require('./commands/cleanup') as typeof Cleanup;
+      return (program) => registerCleanupCommand(program, processCommandIo);
+    },
+  },
+  {
+    name: 'doctor',
+    load: () => {
+      const { registerDoctorCommand } = require('./commands/doctor') as typeof Doctor;
+      return (program) => registerDoctorCommand(program, processCommandIo);
+    },
+  },
+  {
+    name: 'local',
+    load: () => {
+      const { processLocalIo, registerLocalCommand } = require('./commands/local') as typeof Local;
+      return (program) => registerLocalCommand(program, processLocalIo);
+    },
+  },
+];
+
+/**
+ * The `stowage` command line. Each command lives in cli/commands/ and returns its exit code. With `argv`, only the
+ * command it names is registered (all of them when it names none, e.g. `stowage --help`, or an unknown one, so
+ * commander's error lists the real ones).
+ */
+export function buildProgram(argv?: readonly string[]): Command {
   const program = new Command('stowage')
     .description('Stowage: secure file intake and backup storage on AWS')
     .exitOverride()
     .showHelpAfterError();
-
-  program
-    .command('scan')
-    .description(
-      'Scan local files with the built-in engine (and clamd with --clamd); one JSON verdict per line.\n' +
-        'Exit 0: all clean; 1: something infected or suspicious; 2: an error.',
-    )
-    .argument('<file...>', 'files to scan, in order')
-    .option('--clamd <host:port>', 'also scan with this clamd (INSTREAM over TCP)')
-    .option('--content-type <type>', 'declared type of every file (default: from its extension)')
-    .option('--env <name>', "apply this environment's upload type allowlist (default: judge content only)")
-    .action(async (files: string[], options: { clamd?: string; contentType?: string; env?: string }) => {
-      process.exitCode = await runScanCommand(files, options, (line) => process.stdout.write(`${line}\n`));
-    });
-
-  const backup = program
-    .command('backup')
-    .description('Write, read and verify the backups bucket: push, list, pull, archive, restore, verify.');
-  registerBackupCommands(backup, processBackupIo);
-  registerReportCommand(program, processCommandIo);
-  registerCleanupCommand(program, processCommandIo);
-  registerDoctorCommand(program, processCommandIo);
-  registerLocalCommand(program, processLocalIo);
-
+  const named = COMMANDS.filter((command) => command.name === argv?.[2]);
+  for (const command of named.length > 0 ? named : COMMANDS) command.load()(program);
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync([...argv]);
+    await buildProgram(argv).parseAsync([...argv]);
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; usage mistakes exit 2 like every other error.
-      process.exitCode = error.exitCode === 0 ? 0 : EXIT.ERROR;
+      process.exitCode = error.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
       return;
     }
     if (error instanceof UsageError || error instanceof ConfigError) {
       process.stderr.write(`stowage: ${error.message}\n`);
-      process.exitCode = EXIT.ERROR;
+      process.exitCode = USAGE_EXIT_CODE;
       return;
     }
     throw error;

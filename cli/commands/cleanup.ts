@@ -4,7 +4,7 @@ import type { BucketPurpose } from '../../lib/config/naming';
 import { TAG_KEYS } from '../../lambda/shared/pipeline/object-tags';
 import { formatAge, formatBytes } from './backup/human-format';
 import { parseConcurrency } from './report';
-import { UsageError } from './scan';
+import { UsageError } from '../shared/usage-error';
 import { createOpsClients } from '../shared/aws-clients';
 import { clockOf, type CommandIo } from '../shared/command-io';
 import { mapWithConcurrency } from '../shared/concurrency';

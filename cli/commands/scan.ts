@@ -1,9 +1,11 @@
 import { createReadStream } from 'fs';
+import type { Command } from 'commander';
 import { stat } from 'fs/promises';
 import { loadConfig } from '../../lib/config';
 import type { ScanEngine, ScanVerdict } from '../../lambda/shared/scan';
 import { createBuiltinEngine, createClamdEngine, errorMessage, scanStream } from '../../lambda/shared/scan';
 import { extensionOf, typesForExtension } from '../../lambda/shared/scan/media-types';
+import { UsageError } from '../shared/usage-error';
 
 export interface ScanCommandOptions {
   /** `host:port` of a clamd to scan with as well. */
@@ -30,8 +32,7 @@ export interface ScanLine {
 /** Exit codes: 0 all clean, 1 something infected or suspicious, 2 an error (a finding wins over an error). */
 export const EXIT = { CLEAN: 0, FOUND: 1, ERROR: 2 } as const;
 
-/** Thrown for bad arguments; the CLI prints the message and exits 2. */
-export class UsageError extends Error {}
+export { UsageError } from '../shared/usage-error';
 
 export function parseClamdAddress(address: string): { host: string; port: number } {
   const match = /^([^:\s]+):(\d{1,5})$/.exec(address);
@@ -118,4 +119,21 @@ async function scanFile(
       declaredType,
     };
   }
+}
+
+/** Registers `stowage scan FILE…` on `program`; the action sets the exit code. */
+export function registerScanCommand(program: Command): void {
+  program
+    .command('scan')
+    .description(
+      'Scan local files with the built-in engine (and clamd with --clamd); one JSON verdict per line.\n' +
+        'Exit 0: all clean; 1: something infected or suspicious; 2: an error.',
+    )
+    .argument('<file...>', 'files to scan, in order')
+    .option('--clamd <host:port>', 'also scan with this clamd (INSTREAM over TCP)')
+    .option('--content-type <type>', 'declared type of every file (default: from its extension)')
+    .option('--env <name>', "apply this environment's upload type allowlist (default: judge content only)")
+    .action(async (files: string[], options: { clamd?: string; contentType?: string; env?: string }) => {
+      process.exitCode = await runScanCommand(files, options, (line) => process.stdout.write(`${line}\n`));
+    });
 }

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { loadConfig, type StowageConfig } from '../../lib/config';
 import { BUCKET_PURPOSES, type BucketPurpose } from '../../lib/config/naming';
-import { UsageError } from '../commands/scan';
+import { UsageError } from './usage-error';
 
 /** Connection flags of `report`, `cleanup` and `doctor` (each falls back to an environment variable). */
 export interface ConnectionOptions {

@@ -1,22 +1,11 @@
 import { ENVIRONMENTS, PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION } from './environments';
 import type { EnvName, StowageConfig } from './schema';
 import { configSchema, ENV_NAMES } from './schema';
+import { ConfigError } from './config-error';
 
 export type { EnvName, StowageConfig } from './schema';
 export { ENV_NAMES } from './schema';
-
-/** A configuration that failed validation; `problems` names every bad field. */
-export class ConfigError extends Error {
-  constructor(
-    readonly envName: string,
-    readonly problems: readonly string[],
-  ) {
-    super(
-      `Invalid Stowage configuration for env '${envName}':\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './config-error';
 
 /** Where the AWS environment comes from when the env definition leaves it open. */
 export interface LoadConfigOptions {

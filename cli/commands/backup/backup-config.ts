@@ -1,4 +1,4 @@
-import { UsageError } from '../scan';
+import { UsageError } from '../../shared/usage-error';
 
 /** Connection flags shared by every `stowage backup` command (each falls back to an environment variable). */
 export interface ConnectionOptions {

@@ -1,12 +1,22 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- each action require()s its command's module when it runs,
+   so `push` does not load verification, decryption or listing; import() is no alternative: tsx leaves it a native
+   ES import, which cannot resolve extensionless TypeScript paths. */
 import type { Command } from 'commander';
 import type { BackupIo } from './backup-io';
-import { runBackupArchiveCommand } from './archive';
-import { runBackupListCommand } from './list';
-import { runBackupPullCommand } from './pull';
-import { runBackupPushCommand } from './push';
-import { resolveBackupConfig, type ConnectionOptions } from './backup-config';
-import { runBackupRestoreCommand } from './restore';
-import { runBackupVerifyCommand, type BackupVerifyCommandOptions } from './verify';
+import type * as Archive from './archive';
+import type { BackupArchiveOptions } from './archive';
+import type * as BackupConfig from './backup-config';
+import type { ConnectionOptions } from './backup-config';
+import type * as List from './list';
+import type { BackupListOptions } from './list';
+import type * as Pull from './pull';
+import type { BackupPullOptions } from './pull';
+import type * as Push from './push';
+import type { BackupPushOptions } from './push';
+import type * as Restore from './restore';
+import type { BackupRestoreOptions } from './restore';
+import type * as Verify from './verify';
+import type { BackupVerifyCommandOptions } from './verify';
 
 /** The connection flags every backup command takes (each falls back to an environment variable). */
 function withConnection(command: Command): Command {
@@ -16,6 +26,14 @@ function withConnection(command: Command): Command {
     .option('--profile <name>', 'AWS profile (env AWS_PROFILE)')
     .option('--endpoint-url <url>', 'S3-compatible endpoint, e.g. Ceph RGW (env STOWAGE_S3_ENDPOINT)')
     .option('--kms-key-id <id>', 'KMS key for SSE-KMS and --encrypt (env STOWAGE_BACKUPS_KMS_KEY_ID)');
+}
+
+/** Registers `stowage backup` and its subcommands on `program`. */
+export function registerBackupCommand(program: Command, io: () => BackupIo): void {
+  const backup = program
+    .command('backup')
+    .description('Write, read and verify the backups bucket: push, list, pull, archive, restore, verify.');
+  registerBackupCommands(backup, io);
 }
 
 /**
@@ -43,7 +61,8 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
     .option('--retry-delays <seconds>', 'waits before each retry (default 5,10,20)')
     .option('--verify-read', 'read the object back and check its SHA-256 after the upload')
     .option('--quiet', 'no progress and no summary')
-    .action(async (file: string, options: Parameters<typeof runBackupPushCommand>[1]) => {
+    .action(async (file: string, options: BackupPushOptions) => {
+      const { runBackupPushCommand } = require('./push') as typeof Push;
       process.exitCode = await runBackupPushCommand(file, options, io());
     });
 
@@ -51,7 +70,8 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
     .description('List backups newest first: sizes, encryption, storage class and restore status, age.')
     .option('--source <name>', 'only this source')
     .option('--json', 'one JSON array instead of a table')
-    .action(async (options: Parameters<typeof runBackupListCommand>[0]) => {
+    .action(async (options: BackupListOptions) => {
+      const { runBackupListCommand } = require('./list') as typeof List;
       process.exitCode = await runBackupListCommand(options, io());
     });
 
@@ -66,7 +86,8 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
     .option('--retries <n>', 'retries of a download cut short or failed on the way (default 3)')
     .option('--retry-delays <seconds>', 'waits before each retry (default 5,10,20)')
     .option('--quiet', 'no progress and no summary')
-    .action(async (key: string | undefined, options: Parameters<typeof runBackupPullCommand>[1]) => {
+    .action(async (key: string | undefined, options: BackupPullOptions) => {
+      const { runBackupPullCommand } = require('./pull') as typeof Pull;
       process.exitCode = await runBackupPullCommand(key, options, io());
     });
 
@@ -74,7 +95,8 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
     .description('Move a backup to an archive storage class (CopyObject onto itself, metadata and SSE kept).')
     .argument('<key>', 'backup key')
     .requiredOption('--class <class>', 'GLACIER or DEEP_ARCHIVE')
-    .action(async (key: string, options: Parameters<typeof runBackupArchiveCommand>[1]) => {
+    .action(async (key: string, options: BackupArchiveOptions) => {
+      const { runBackupArchiveCommand } = require('./archive') as typeof Archive;
       process.exitCode = await runBackupArchiveCommand(key, options, io());
     });
 
@@ -83,7 +105,8 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
     .argument('<key>', 'backup key')
     .requiredOption('--days <n>', 'days the restored copy stays readable')
     .option('--tier <tier>', 'Standard (default), Bulk or Expedited')
-    .action(async (key: string, options: Parameters<typeof runBackupRestoreCommand>[1]) => {
+    .action(async (key: string, options: BackupRestoreOptions) => {
+      const { runBackupRestoreCommand } = require('./restore') as typeof Restore;
       process.exitCode = await runBackupRestoreCommand(key, options, io());
     });
 
@@ -114,6 +137,8 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
           Omit<BackupVerifyCommandOptions, 'bucket' | 'endpoint' | 'region' | 'profile' | 'kmsKeyArn'>,
       ) => {
         const { out, env } = io();
+        const { resolveBackupConfig } = require('./backup-config') as typeof BackupConfig;
+        const { runBackupVerifyCommand } = require('./verify') as typeof Verify;
         const connection = resolveBackupConfig(options, env);
         process.exitCode = await runBackupVerifyCommand(
           {

@@ -4,7 +4,7 @@ import {
   type KeyResolver,
   type KeySourceKind,
 } from '../../../lambda/shared/backup/envelope-encryption';
-import { UsageError } from '../scan';
+import { UsageError } from '../../shared/usage-error';
 import type { BackupClients } from './backup-client';
 
 export interface KeyChoice {

@@ -18,7 +18,7 @@ import {
   NO_ENCRYPTION,
   type DataKey,
 } from '../../../lambda/shared/backup/envelope-encryption';
-import { UsageError } from '../scan';
+import { UsageError } from '../../shared/usage-error';
 import { createBackupClients } from './backup-client';
 import { resolveBackupConfig, type BackupConfig, type ConnectionOptions } from './backup-config';
 import { BACKUP_EXIT, BackupFailure, clockOf, sleepFor, type BackupIo } from './backup-io';

@@ -1,4 +1,4 @@
-import { UsageError } from '../scan';
+import { UsageError } from '../../shared/usage-error';
 
 /** How often and after how long a failed attempt is tried again. */
 export interface RetryPolicy {

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'stream';
-import { UsageError } from '../scan';
+import { UsageError } from '../../shared/usage-error';
 
 /**
  * Pacing for a byte rate: each piece of `n` bytes may leave once the previous pieces have had their time

@@ -20,7 +20,7 @@ import type {
   SourceReport,
   VerificationReport,
 } from '../../../lambda/shared/backup/verify/verification-report';
-import { UsageError } from '../scan';
+import { UsageError } from '../../shared/usage-error';
 import { describeError, systemErrorCode } from '../../../lambda/shared/backup/verify/error-message';
 
 export interface BackupVerifyCommandOptions {
