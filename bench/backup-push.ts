@@ -1,15 +1,17 @@
 /**
  * `stowage backup push` next to `aws s3 cp` for the same 1 GiB file of fresh random data, against the same Ceph RGW
- * (local/servers/rgw.ts, started for the run in a temporary directory), alternating the two tools, 3 runs each, a
- * fresh key every time. Reports wall time (median), the ratio stowage/awscli (target ≤ 1.0) and the peak RSS and
- * CPU time of each process (GNU time; target < 200 MB for stowage), plus what push's first pass over the file
- * (SHA-256 before the upload, because S3 takes the metadata before the first byte) costs on its own.
+ * (local/servers/rgw.ts, started for the run in a temporary directory), alternating the two tools (A B, B A, …),
+ * 5 runs each, a fresh key every time, RGW garbage-collected after every run (deleted data otherwise stays in the
+ * memstore OSD and makes every later run slower, favouring whichever tool runs first). Reports wall time (median),
+ * the ratio stowage/awscli (target ≤ 1.0), the peak RSS and CPU time of each process (GNU time; target < 200 MB for
+ * stowage), the server's CPU time during each run, plus what push's first pass over the file (SHA-256 before the
+ * upload, because S3 takes the metadata before the first byte) costs on its own.
  *
  *   apt-get install -y --no-install-recommends awscli time     (Debian's AWS CLI v2 and GNU time)
  *   npx tsx bench/backup-push.ts [--bytes N] [--runs N] [--aws /usr/bin/aws]
  *
- * Needs RGW (`npm run servers:install`), about 1 GiB of free disk for the file and RAM for RGW's memstore (every
- * object written stays in RAM until RGW's garbage collection, hours later: 2 × runs × N, 8 GiB by default).
+ * Needs RGW (`npm run servers:install`), about 1 GiB of free disk for the file and RAM for RGW's memstore (the
+ * memstore is sized for every object written, 2 × runs × N, in case garbage collection leaves some behind).
  *
  * Both tools use their default multipart settings, written out: stowage 8 MiB parts, 4 in parallel; awscli
  * 8 MB threshold and parts, 10 requests in parallel (its s3 settings are set explicitly in a private config file,
@@ -49,7 +51,7 @@ const AWSCLI_S3_DEFAULTS = {
 
 async function main(): Promise<void> {
   const totalBytes = argument('bytes', 1024 * MiB);
-  const runs = argument('runs', 3);
+  const runs = argument('runs', 5);
   const loadAtStart = loadAverage();
   const awsIndex = process.argv.indexOf('--aws');
   const aws = awsIndex === -1 ? '/usr/bin/aws' : process.argv[awsIndex + 1]!;
@@ -72,23 +74,29 @@ async function main(): Promise<void> {
     };
     const awsVersion = timedRun(aws, ['--version'], awsEnv, dir);
 
-    const remove = (key: string) =>
-      server.s3.send(new DeleteObjectCommand({ Bucket: server.bucket, Key: key }));
-    const stowageRuns: TimedRun[] = [];
-    const awsRuns: TimedRun[] = [];
-    for (let run = 1; run <= runs; run++) {
+    const remove = async (key: string): Promise<void> => {
+      await server.s3.send(new DeleteObjectCommand({ Bucket: server.bucket, Key: key }));
+      server.collectGarbage();
+    };
+    const stowageRuns: ServerTimedRun[] = [];
+    const awsRuns: ServerTimedRun[] = [];
+    const pushWithStowage = async (run: number): Promise<void> => {
       // stowage names the key after the second it starts: runs take seconds, so every key is fresh.
+      const serverBefore = server.serverCpuSeconds();
       const pushed = timedRun(
         process.execPath,
         [STOWAGE_BIN, 'backup', 'push', file, '--source', 'bench', '--quiet'],
         server.cliEnv,
         dir,
       );
-      stowageRuns.push(pushed);
+      const timed = { ...pushed, serverCpuSeconds: server.serverCpuSeconds() - serverBefore };
+      stowageRuns.push(timed);
       await remove(pushed.stdout.trim());
-      log('stowage', run, pushed);
-
+      log('stowage', run, timed);
+    };
+    const copyWithAwscli = async (run: number): Promise<void> => {
       const key = `bench-awscli/run-${run}-${Date.now()}.bin`;
+      const serverBefore = server.serverCpuSeconds();
       const copied = timedRun(
         aws,
         [
@@ -104,9 +112,20 @@ async function main(): Promise<void> {
         awsEnv,
         dir,
       );
-      awsRuns.push(copied);
+      const timed = { ...copied, serverCpuSeconds: server.serverCpuSeconds() - serverBefore };
+      awsRuns.push(timed);
       await remove(key);
-      log('awscli', run, copied);
+      log('awscli', run, timed);
+    };
+    for (let run = 1; run <= runs; run++) {
+      // A B, B A, A B, …: neither tool always runs first on a server that has just been cleaned up.
+      if (run % 2 === 1) {
+        await pushWithStowage(run);
+        await copyWithAwscli(run);
+      } else {
+        await copyWithAwscli(run);
+        await pushWithStowage(run);
+      }
     }
 
     // Start-up alone (process, module loading): part of every push's wall time.
@@ -125,7 +144,7 @@ async function main(): Promise<void> {
       firstPassMs.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
 
-    const summary = (runsOf: readonly TimedRun[]) => ({
+    const summary = (runsOf: readonly ServerTimedRun[]) => ({
       wallMs: runsOf.map((r) => round(r.wallMs)),
       medianWallMs: round(median(runsOf.map((r) => r.wallMs))),
       medianMiBps: round(totalBytes / MiB / (median(runsOf.map((r) => r.wallMs)) / 1000)),
@@ -133,13 +152,17 @@ async function main(): Promise<void> {
       maxPeakRssMB: kibToMB(Math.max(...runsOf.map((r) => r.peakRssKiB))),
       cpuSeconds: runsOf.map((r) => round(r.userSeconds + r.systemSeconds)),
       medianCpuSeconds: round(median(runsOf.map((r) => r.userSeconds + r.systemSeconds))),
+      serverCpuSeconds: runsOf.map((r) => round(r.serverCpuSeconds)),
+      medianServerCpuSeconds: round(median(runsOf.map((r) => r.serverCpuSeconds))),
     });
     const stowage = summary(stowageRuns);
     const awscli = summary(awsRuns);
     const ratio = round(stowage.medianWallMs / awscli.medianWallMs);
     const firstPass = round(median(firstPassMs));
     const result = {
-      what: 'one 1 GiB file of fresh random bytes (page cache) to Ceph RGW on 127.0.0.1, same machine, alternating',
+      what:
+        'one 1 GiB file of fresh random bytes (page cache) to Ceph RGW on 127.0.0.1, same machine, alternating ' +
+        'A B, B A, …; RGW garbage-collected after every run',
       bytes: totalBytes,
       runsPerTool: runs,
       node: process.version,
@@ -162,7 +185,7 @@ async function main(): Promise<void> {
       stowageFirstPass: {
         what:
           'push reads the file twice: whole-file and per-part SHA-256 first (metadata before the upload), then ' +
-          'uploads each part once its SHA-256 matches the first pass',
+          'uploads each part signed with that SHA-256, which the server checks',
         medianMs: firstPass,
         shareOfStowageWall: round(firstPass / stowage.medianWallMs),
         MiBps: round(totalBytes / MiB / (firstPass / 1000)),
@@ -179,10 +202,15 @@ async function main(): Promise<void> {
   }
 }
 
-function log(tool: string, run: number, timed: TimedRun): void {
+/** One timed run and the CPU time the RGW, OSD and monitor spent meanwhile (they share the machine's cores). */
+interface ServerTimedRun extends TimedRun {
+  readonly serverCpuSeconds: number;
+}
+
+function log(tool: string, run: number, timed: ServerTimedRun): void {
   console.log(
     `${tool} run ${run}: ${round(timed.wallMs / 1000)} s, peak RSS ${kibToMB(timed.peakRssKiB)} MB, ` +
-      `CPU ${round(timed.userSeconds + timed.systemSeconds)} s`,
+      `CPU ${round(timed.userSeconds + timed.systemSeconds)} s, server CPU ${round(timed.serverCpuSeconds)} s`,
   );
 }
 

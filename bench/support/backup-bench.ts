@@ -23,6 +23,14 @@ export interface BenchRgw {
   readonly bucket: string;
   /** Environment for `node bin/stowage.js backup …` against this RGW (no user AWS config is read). */
   readonly cliEnv: NodeJS.ProcessEnv;
+  /**
+   * Frees what deleted objects still hold (`radosgw-admin gc process --include-all`): without it every run's data
+   * stays in the memstore OSD and RGW needs more CPU for the same upload run after run (measured: 5.9 → 10 s of
+   * server CPU per 1 GiB over six runs), which favours whichever tool runs first.
+   */
+  collectGarbage(): void;
+  /** CPU seconds (user + system) the RGW, OSD and monitor processes have used so far. */
+  serverCpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -47,11 +55,33 @@ export async function startBenchRgw(dataDir: string, memstoreBytes: number): Pro
     STOWAGE_BACKUPS_BUCKET: bucket,
     STOWAGE_S3_ENDPOINT: rgw.endpoint,
   };
+  const rgwDir = join(dataDir, 'rgw');
   return {
     rgw,
     s3,
     bucket,
     cliEnv,
+    collectGarbage() {
+      const run = spawnSync(
+        'radosgw-admin',
+        ['-c', join(rgwDir, 'ceph.conf'), '-n', 'client.rgw.stowage', 'gc', 'process', '--include-all'],
+        { encoding: 'utf8' },
+      );
+      if (run.status !== 0) throw new Error(`radosgw-admin gc process failed: ${run.stderr}`);
+    },
+    serverCpuSeconds() {
+      const found = spawnSync('pgrep', ['-f', rgwDir], { encoding: 'utf8' }).stdout.trim();
+      let ticks = 0;
+      for (const pid of found.split('\n').filter(Boolean)) {
+        try {
+          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+          ticks += Number(fields[11]) + Number(fields[12]);
+        } catch {
+          // The process ended between pgrep and the read: its time is no longer counted anywhere.
+        }
+      }
+      return ticks / 100;
+    },
     async stop() {
       s3.destroy();
       await rgw.stop();
