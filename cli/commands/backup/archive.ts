@@ -1,11 +1,22 @@
-import { CopyObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { parseBackupKey } from '../../../lambda/shared/backup/backup-layout';
-import { isNotImplemented } from '../../../lambda/shared/pipeline/s3-errors';
-import { UsageError } from '../scan';
+import { isNotImplemented, isObjectMissing } from '../../../lambda/shared/pipeline/s3-errors';
+import { UsageError } from '../../shared/usage-error';
 import { createBackupClients } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';
 import { BACKUP_EXIT, BackupFailure, type BackupIo } from './backup-io';
-import { ARCHIVE_CLASSES, isArchiveClass, type ArchiveClass } from './backup-object';
+import {
+  ARCHIVE_CLASSES,
+  backupObjectInfo,
+  describeRestore,
+  isArchiveClass,
+  type ArchiveClass,
+} from './backup-object';
 import { toBackupFailure } from './service-errors';
 
 export interface BackupArchiveOptions extends ConnectionOptions {
@@ -27,8 +38,16 @@ export function requireBackupKey(key: string): void {
 }
 
 /**
- * `stowage backup archive KEY --class GLACIER|DEEP_ARCHIVE`: moves a backup to an archive class by copying it onto
- * itself (metadata kept, SSE-KMS kept with the same key).
+ * `stowage backup archive KEY --class GLACIER|DEEP_ARCHIVE`: moves a backup to an archive class by copying the
+ * version HeadObject saw onto the same key (metadata kept, SSE-KMS kept with the same key), then checks the new
+ * current version (class, size, metadata) before reporting success.
+ *
+ * The copy is a new version: the previous version (every Stowage bucket is versioned) is neither deleted nor
+ * changed. It stays, noncurrent and in its old class, until the bucket's noncurrent-version expiration removes it:
+ * the way back if anything is wrong with the archived copy, billed in its old class until then. Its id is printed.
+ *
+ * An object already in the target class is left alone (exit 0). An archived object is not moved to another
+ * archive class unless a restored copy of it is available (AWS refuses to copy it otherwise).
  */
 export async function runBackupArchiveCommand(
   key: string,
@@ -43,15 +62,17 @@ export async function runBackupArchiveCommand(
   }
   const clients = (io.createClients ?? createBackupClients)(config);
   try {
-    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: config.bucket, Key: key }));
+    const head = await headOrMissing(clients.s3, config.bucket, key);
     const current = head.StorageClass ?? 'STANDARD';
     if (current === target) {
-      io.err(`${key} is already in ${target}`);
+      io.err(`${key} is already in ${target}: nothing to do`);
       return BACKUP_EXIT.OK;
     }
-    if (isArchiveClass(current)) {
+    const restore = backupObjectInfo(head).restore;
+    if (restore && restore.state !== 'restored') {
       throw new BackupFailure(
-        `${key} is in ${current}: restore it first (stowage backup restore), archive classes cannot be copied directly`,
+        `${key} is in ${current} (${describeRestore(restore)}): an archived object can only change class once ` +
+          `restored (stowage backup restore ${key} --days N)`,
       );
     }
     if ((head.ContentLength ?? 0) > MAX_COPY_BYTES) {
@@ -59,8 +80,19 @@ export async function runBackupArchiveCommand(
         `${key} is larger than 5 GiB, the limit of a single CopyObject: use a lifecycle rule to archive it`,
       );
     }
-    await copyToClass(key, target, head, config.bucket, clients.s3);
-    io.err(`${key}: ${current} → ${target}`);
+    const copiedVersion = await copyToClass(key, target, head, config.bucket, clients.s3);
+    const archived = await clients.s3.send(
+      new HeadObjectCommand({
+        Bucket: config.bucket,
+        Key: key,
+        ...(copiedVersion ? { VersionId: copiedVersion } : {}),
+      }),
+    );
+    checkArchivedCopy(key, target, head, archived);
+    const previous = head.VersionId
+      ? `; previous version ${head.VersionId} kept (noncurrent, ${current}) until noncurrent versions expire`
+      : '';
+    io.err(`${key}: ${current} → ${target}${previous}`);
     return BACKUP_EXIT.OK;
   } catch (error) {
     const failure = toBackupFailure('archive', error);
@@ -72,19 +104,40 @@ export async function runBackupArchiveCommand(
   }
 }
 
+/** HeadObject of a backup the user named: a missing one is a failure that says so. */
+export async function headOrMissing(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<HeadObjectCommandOutput> {
+  try {
+    return await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (error) {
+    if (isObjectMissing(error)) {
+      throw new BackupFailure(`no backup ${key} in s3://${bucket}: see \`stowage backup list\``, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Copies the version `head` describes onto the key in `target`; returns the new version's id when told. */
 async function copyToClass(
   key: string,
   target: ArchiveClass,
-  head: { ServerSideEncryption?: string; SSEKMSKeyId?: string; BucketKeyEnabled?: boolean },
+  head: HeadObjectCommandOutput,
   bucket: string,
   s3: S3Client,
-): Promise<void> {
+): Promise<string | undefined> {
+  // The version HeadObject saw, not whatever is current when the copy runs (Ceph RGW ignores CopySourceIfMatch).
+  const source = `${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
   try {
-    await s3.send(
+    const copied = await s3.send(
       new CopyObjectCommand({
         Bucket: bucket,
         Key: key,
-        CopySource: `${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`,
+        CopySource: head.VersionId ? `${source}?versionId=${encodeURIComponent(head.VersionId)}` : source,
         StorageClass: target,
         MetadataDirective: 'COPY',
         ...(head.ServerSideEncryption === 'aws:kms'
@@ -96,14 +149,58 @@ async function copyToClass(
           : {}),
       }),
     );
+    return copied.VersionId;
   } catch (error) {
     if (isNotImplemented(error)) {
       throw new BackupFailure(
         `the server cannot copy ${key} onto itself (S3-compatible servers such as Ceph RGW do not copy SSE-KMS ` +
-          'objects): archive on AWS S3 or with a lifecycle rule',
+          'objects): archive on AWS S3 or with a lifecycle rule; the object is unchanged',
+        { cause: error },
+      );
+    }
+    if (errorName(error) === 'InvalidArgument') {
+      throw new BackupFailure(
+        `the server refused storage class ${target} (400 InvalidArgument): S3-compatible servers such as Ceph ` +
+          'RGW only accept the storage classes defined in their zone placement; the object is unchanged',
         { cause: error },
       );
     }
     throw error;
   }
+}
+
+/** The new current version must be the same backup in the target class: same size, same metadata. */
+function checkArchivedCopy(
+  key: string,
+  target: ArchiveClass,
+  before: HeadObjectCommandOutput,
+  after: HeadObjectCommandOutput,
+): void {
+  const problems: string[] = [];
+  const storageClass = after.StorageClass ?? 'STANDARD';
+  if (storageClass !== target) problems.push(`its storage class is ${storageClass}`);
+  if (after.ContentLength !== before.ContentLength) {
+    problems.push(`it has ${after.ContentLength ?? '?'} bytes instead of ${before.ContentLength ?? '?'}`);
+  }
+  const wanted = before.Metadata ?? {};
+  const got = after.Metadata ?? {};
+  for (const name of new Set([...Object.keys(wanted), ...Object.keys(got)])) {
+    if (wanted[name] !== got[name]) {
+      problems.push(
+        `metadata ${name} is ${JSON.stringify(got[name] ?? null)}, was ${JSON.stringify(wanted[name] ?? null)}`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    const kept = before.VersionId
+      ? `the previous version ${before.VersionId} is kept`
+      : 'nothing was deleted';
+    throw new BackupFailure(
+      `the archived copy of ${key} does not match the original (${problems.join('; ')}): ${kept}`,
+    );
+  }
+}
+
+function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
 }

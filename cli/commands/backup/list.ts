@@ -1,5 +1,5 @@
 import { SOURCE_NAME_PATTERN } from '../../../lambda/shared/backup/backup-layout';
-import { UsageError } from '../scan';
+import { UsageError } from '../../shared/usage-error';
 import { createBackupClients } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';
 import { BACKUP_EXIT, clockOf, type BackupIo } from './backup-io';

@@ -14,7 +14,7 @@ import {
   NO_ENCRYPTION,
   type KeySourceKind,
 } from '../../../lambda/shared/backup/envelope-encryption';
-import { UsageError } from '../scan';
+import { UsageError } from '../../shared/usage-error';
 import { requireBackupKey } from './archive';
 import { createBackupClients, type BackupClients } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';

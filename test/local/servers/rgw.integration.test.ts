@@ -1,18 +1,22 @@
 /**
  * Proves the local Ceph RGW is a real S3 server fit for Stowage: versioning, exact byte round trips through
- * lib-storage, tagging, ListObjectsV2 pagination, presigned POST policies that are enforced, SSE-KMS.
+ * lib-storage, tagging, ListObjectsV2 pagination, presigned POST policies that are enforced, SSE-KMS, and what its
+ * storage classes are (labels: no restore).
  */
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   ListObjectVersionsCommand,
   paginateListObjectsV2,
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
+  RestoreObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -285,6 +289,110 @@ describe('local Ceph RGW (real S3 API)', () => {
     await expect(put).rejects.toMatchObject({
       $metadata: { httpStatusCode: 403 },
       message: expect.stringContaining('no-such-key'),
+    });
+  });
+
+  describe('storage classes (the test run starts RGW with storageClasses: AWS_TEST_STORAGE_CLASSES)', () => {
+    it('takes and reports a defined class, but only as a label: GET still serves, RestoreObject is 501', async () => {
+      // Arrange
+      const Key = 'classes/archived.bin';
+      const put = await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key, Body: 'standard', Metadata: { sha256: 'abc' } }),
+      );
+
+      // Act
+      await s3.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key,
+          CopySource: `${bucket}/${Key}?versionId=${put.VersionId}`,
+          StorageClass: 'GLACIER',
+          MetadataDirective: 'COPY',
+        }),
+      );
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'classes/deep.bin',
+          Body: 'd',
+          StorageClass: 'DEEP_ARCHIVE',
+        }),
+      );
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'classes/ia.bin',
+          Body: 'i',
+          StorageClass: 'STANDARD_IA',
+        }),
+      );
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key }));
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'classes/' }));
+      const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: Key }));
+      const restore = s3.send(
+        new RestoreObjectCommand({
+          Bucket: bucket,
+          Key,
+          RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Standard' } },
+        }),
+      );
+      const restoreMissing = s3.send(
+        new RestoreObjectCommand({ Bucket: bucket, Key: 'classes/none', RestoreRequest: { Days: 1 } }),
+      );
+
+      // Assert
+      expect(head).toMatchObject({ StorageClass: 'GLACIER', Metadata: { sha256: 'abc' } });
+      expect(head.Restore).toBeUndefined();
+      expect(await got.Body?.transformToString()).toBe('standard');
+      expect(listed.Contents?.map((o) => [o.Key, o.StorageClass])).toEqual([
+        [Key, 'GLACIER'],
+        ['classes/deep.bin', 'DEEP_ARCHIVE'],
+        ['classes/ia.bin', 'STANDARD_IA'],
+      ]);
+      expect(
+        versions.Versions?.map((v) => [v.VersionId === put.VersionId, v.IsLatest, v.StorageClass]),
+      ).toEqual([
+        [false, true, 'GLACIER'],
+        [true, false, 'STANDARD'],
+      ]);
+      await expect(restore).rejects.toMatchObject({
+        name: 'NotImplemented',
+        $metadata: { httpStatusCode: 501 },
+      });
+      await expect(restoreMissing).rejects.toMatchObject({
+        name: 'NotImplemented',
+        $metadata: { httpStatusCode: 501 },
+      });
+    });
+
+    it('refuses a class it does not define with 400 InvalidArgument', async () => {
+      const put = s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'classes/ir.bin',
+          Body: 'x',
+          StorageClass: 'GLACIER_IR',
+        }),
+      );
+      await expect(put).rejects.toMatchObject({
+        name: 'InvalidArgument',
+        $metadata: { httpStatusCode: 400 },
+      });
+    });
+
+    it('is reused for classes it defines, refused for one it lacks (classes are fixed at creation)', async () => {
+      const reused = await startRgw({
+        dataDir: servers.rgwDataDir,
+        storageClasses: ['GLACIER', 'DEEP_ARCHIVE'],
+      });
+      expect(reused.reused).toBe(true);
+      await expect(startRgw({ dataDir: servers.rgwDataDir, storageClasses: ['GLACIER_IR'] })).rejects.toThrow(
+        'with a different storage classes (missing GLACIER_IR)',
+      );
+      await expect(startRgw({ dataDir: servers.rgwDataDir, storageClasses: ['glacier'] })).rejects.toThrow(
+        'storage class "glacier" must be upper-case letters, digits and _',
+      );
     });
   });
 });

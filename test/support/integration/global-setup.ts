@@ -14,7 +14,7 @@ import type { ClamdServer } from '../../../local/servers/clamd';
 import { getFreePorts } from '../../../local/servers/net';
 import { startPostgres } from '../../../local/servers/postgres';
 import type { PostgresServer } from '../../../local/servers/postgres';
-import { startRgw } from '../../../local/servers/rgw';
+import { AWS_TEST_STORAGE_CLASSES, startRgw } from '../../../local/servers/rgw';
 import type { RgwServer } from '../../../local/servers/rgw';
 import { TEST_SERVER_ENV } from './servers';
 import { hasRunningServers, setRunningServers } from './state';
@@ -30,7 +30,14 @@ export default async function globalSetup(): Promise<void> {
   // In a fresh directory, pick free ports here so STOWAGE_*_PORT meant for local mode never collide.
   const [rgwPort, monPort, clamdPort, postgresPort] = keep ? [] : await getFreePorts(4);
   const results = await Promise.allSettled([
-    startRgw({ dataDir: path.join(dataDir, 'rgw'), port: rgwPort, monPort, detached: keep }),
+    startRgw({
+      dataDir: path.join(dataDir, 'rgw'),
+      port: rgwPort,
+      monPort,
+      detached: keep,
+      // GLACIER, DEEP_ARCHIVE, STANDARD_IA: `stowage backup archive` is tested against the real server.
+      storageClasses: AWS_TEST_STORAGE_CLASSES,
+    }),
     startClamd({ dataDir: path.join(dataDir, 'clamd'), port: clamdPort, detached: keep }),
     startPostgres({ dataDir: path.join(dataDir, 'postgres'), port: postgresPort }),
   ] as const);
