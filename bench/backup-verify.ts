@@ -13,9 +13,10 @@
  * (its peak RSS is its own, plus Node and tsx), the passes alternate, the median of the runs is reported:
  *
  *   verify         verifyBackups for one `gzip` source: list, HeadObject, then the content checks (4 MiB ranged
- *                  GETs, 4 in flight, reassembled in order; SHA-256 against `stored-sha256` and gunzip to the end,
- *                  both on one worker thread fed through a fixed 4 MiB shared ring)
- *   ranged-sha256  the same ranged reader, SHA-256 only
+ *                  GETs, 4 in flight, reassembled in order, each received into one of 5 reused shared buffers;
+ *                  SHA-256 against `stored-sha256` and gunzip to the end, both on one worker thread that reads
+ *                  those buffers in place and inflates into one reused output buffer)
+ *   ranged-sha256  the same ranged reader (its ordinary iteration: the body's chunks), SHA-256 only
  *   get-sha256     one plain GetObject, its body stream hashed
  *   file-content   the content checks (SHA-256 + gunzip) over the local copy: the checks without the network
  *   file-sha256    SHA-256 of the local copy (page cache), read in 1 MiB chunks

@@ -10,7 +10,10 @@ export interface RangedReadOptions {
   readonly rangeBytes?: number;
   /** Ranged GETs in flight at once. Default 4. At most `concurrency + 1` ranges are buffered. */
   readonly concurrency?: number;
-  /** Largest chunk handed downstream (the body's chunks as received, split when larger). Default 1 MiB. */
+  /**
+   * Largest chunk handed downstream when iterating (the body's chunks as received, split when larger). Default 1 MiB.
+   * Transient chunks are whole ranges.
+   */
   readonly chunkBytes?: number;
 }
 
@@ -28,15 +31,48 @@ export interface ObjectTarget {
 }
 
 /**
+ * An object's bytes, in order: iterate it for chunks a consumer may keep (the body's own chunks), or call
+ * `transientChunks()` for chunks that are views into the reader's reused range buffers. Each iteration reads the
+ * object again.
+ */
+export interface ObjectBytes extends AsyncIterable<Uint8Array> {
+  /**
+   * The same bytes, in the same order and with the same failures, each chunk valid ONLY until the next one is asked
+   * for. Ranges are received into `concurrency + 1` buffers of shared memory (SharedArrayBuffer), allocated once
+   * and reused, and each range is handed on whole (`chunkBytes` does not apply): a consumer that is done with a chunk
+   * when it asks for the next (OffThreadSha256, whose worker reads shared chunks in place) leaves no range memory
+   * for the collector, and the body's socket chunks, copied at once, die young instead of waiting in old space.
+   */
+  transientChunks(): AsyncIterable<Uint8Array>;
+}
+
+/** True for the reader's `ObjectBytes` (which can hand out transient chunks), false for any other iterable. */
+export function hasTransientChunks(bytes: AsyncIterable<Uint8Array>): bytes is ObjectBytes {
+  return typeof (bytes as Partial<ObjectBytes>).transientChunks === 'function';
+}
+
+/**
  * Streams an object's bytes in order. Large objects are read with parallel ranged GETs of the same version,
  * reassembled IN ORDER: range i+concurrency starts only when range i is handed downstream, so memory stays at
  * about (concurrency + 1) × rangeBytes whatever the object's size, and a slow early range holds back the rest.
  * Any read failure (including a short range) is thrown as ObjectReadError; leaving early aborts ranges in flight.
  */
-export async function* readObjectInOrder(
+export function readObjectInOrder(
   s3: S3Client,
   target: ObjectTarget,
   options: RangedReadOptions = {},
+): ObjectBytes {
+  return {
+    [Symbol.asyncIterator]: () => readInOrder(s3, target, options, false),
+    transientChunks: () => ({ [Symbol.asyncIterator]: () => readInOrder(s3, target, options, true) }),
+  };
+}
+
+async function* readInOrder(
+  s3: S3Client,
+  target: ObjectTarget,
+  options: RangedReadOptions,
+  reuseBuffers: boolean,
 ): AsyncGenerator<Uint8Array> {
   const rangeBytes = options.rangeBytes ?? DEFAULT_RANGED_READ.rangeBytes;
   const concurrency = options.concurrency ?? DEFAULT_RANGED_READ.concurrency;
@@ -59,11 +95,27 @@ export async function* readObjectInOrder(
     for (let start = 0; start < target.size; start += rangeBytes) {
       ranges.push({ start, end: Math.min(start + rangeBytes, target.size) - 1 });
     }
+    // Reused range buffers (transient chunks only): at most `concurrency` in flight plus the one being handed on.
+    const pool: Uint8Array[] = [];
     const inFlight: Promise<Uint8Array[]>[] = [];
     let next = 0;
     const startNext = (): void => {
-      const range = ranges[next++]!;
-      const pending = readRange(s3, base, range.start, range.end, abort.signal);
+      const { start, end } = ranges[next++]!;
+      let pending: Promise<Uint8Array[]>;
+      if (reuseBuffers) {
+        // Copied as it arrives: the body's socket chunks are garbage at once, freed by the next young collection.
+        const buffer = pool.pop() ?? new Uint8Array(new SharedArrayBuffer(rangeBytes));
+        pending = readRange(s3, base, start, end, abort.signal, (chunk, offset) =>
+          buffer.set(chunk, offset),
+        ).then(() => [buffer.subarray(0, end - start + 1)]);
+      } else {
+        // The body's own chunks, kept as received: copying them into one fresh range buffer doubled what the
+        // collector had to free (1 GiB of range buffers per GiB read) and the peak memory of a pass.
+        const chunks: Uint8Array[] = [];
+        pending = readRange(s3, base, start, end, abort.signal, (chunk) => chunks.push(chunk)).then(
+          () => chunks,
+        );
+      }
       // Awaited in order below; this keeps a later range's failure from being an unhandled rejection meanwhile.
       pending.catch(() => undefined);
       inFlight.push(pending);
@@ -72,6 +124,12 @@ export async function* readObjectInOrder(
     while (inFlight.length > 0) {
       const chunks = await inFlight.shift()!;
       if (next < ranges.length) startNext();
+      if (reuseBuffers) {
+        yield chunks[0]!;
+        // The consumer asked for the next chunk: it is done with this range, whose buffer can take another.
+        pool.push(new Uint8Array(chunks[0]!.buffer));
+        continue;
+      }
       for (const bytes of chunks) {
         for (let offset = 0; offset < bytes.length; offset += chunkBytes) {
           yield bytes.subarray(offset, Math.min(offset + chunkBytes, bytes.length));
@@ -106,17 +164,19 @@ async function* readWhole(
   }
 }
 
+/**
+ * One ranged GET, each body chunk handed to `take` with its offset in the range as it arrives. Any failure, a body
+ * longer than asked for, and a short one are thrown as ObjectReadError.
+ */
 async function readRange(
   s3: S3Client,
   input: GetObjectCommandInput,
   start: number,
   end: number,
   abortSignal: AbortSignal,
-): Promise<Uint8Array[]> {
+  take: (chunk: Uint8Array, offset: number) => void,
+): Promise<void> {
   const length = end - start + 1;
-  // The body's own chunks, kept as received: copying them into one range buffer doubled what the collector had to
-  // free (1 GiB of range buffers per GiB read) and the peak memory of a pass.
-  const chunks: Uint8Array[] = [];
   let received = 0;
   try {
     const response = await s3.send(new GetObjectCommand({ ...input, Range: `bytes=${start}-${end}` }), {
@@ -126,7 +186,7 @@ async function readRange(
       if (received + chunk.length > length) {
         throw new RangeError(`the server sent more than the ${length} bytes asked for`);
       }
-      chunks.push(chunk);
+      take(chunk, received);
       received += chunk.length;
     }
   } catch (error) {
@@ -139,7 +199,6 @@ async function readRange(
       cause: undefined,
     });
   }
-  return chunks;
 }
 
 function bodyOf(body: unknown): AsyncIterable<Uint8Array> {

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import {
@@ -21,12 +22,14 @@ import {
 } from '../../../../../lambda/shared/backup/verify/content-verification';
 import { ObjectReadError } from '../../../../../lambda/shared/backup/verify/object-read-error';
 import { createEnvelopeDecryptor } from '../../../../../lambda/shared/backup/verify/envelope-decryptor';
-import { gzipOf } from './fake-backups-bucket';
+import { readObjectInOrder } from '../../../../../lambda/shared/backup/verify/ranged-object-reader';
+import { bodyStream, gzipOf } from './fake-backups-bucket';
 
 const kmsMock = mockClient(KMSClient);
 const KEY = 'backups/db/20261123/db_20261123_040000.dump';
 const DUMP = readFileSync(join(__dirname, '../../../../fixtures/backups/shop.dump'));
 const DATA_KEY = Buffer.alloc(32, 9);
+const MiB = 1024 * 1024;
 const WRAPPED = Buffer.from('wrapped-data-key');
 
 let resolver: KeyResolver;
@@ -276,6 +279,86 @@ describe('verifyContent of a large plain gzip (hashed and inflated on a worker t
 
     // Act
     const outcome = verifyContent({ stored: failing(), object, format: 'gzip' });
+
+    // Assert
+    await expect(outcome).rejects.toThrow(ObjectReadError);
+  });
+});
+
+describe('verifyContent of a large plain gzip read with ranged GETs', () => {
+  const s3Mock = mockClient(S3Client);
+  const s3 = new S3Client({ region: 'eu-west-1' });
+  const KEY_GZ = 'backups/files/20261123/files_20261123_040000.gz';
+  const plain = randomBytes(OFF_THREAD_HASH_MIN_BYTES + 654_321);
+  const gzip = gzipSync(plain, { level: 1 });
+
+  beforeEach(() => s3Mock.reset());
+
+  /** The object `stored` in a bucket answering ranged GETs, read as verify-source reads it. */
+  function storedAs(stored: Buffer, recordedSha256: string) {
+    s3Mock.on(GetObjectCommand).callsFake((input) => {
+      const [, start, end] = /^bytes=(\d+)-(\d+)$/.exec(input.Range)!.map(Number) as [number, number, number];
+      return { Body: bodyStream(stored.subarray(start, end + 1), 64 * 1024) };
+    });
+    const object = describeBackup(KEY_GZ, {
+      $metadata: {},
+      ContentLength: stored.length,
+      Metadata: { sha256: recordedSha256, 'original-size': String(stored.length), source: 'files' },
+    });
+    const bytes = readObjectInOrder(
+      s3,
+      { bucket: 'b', key: KEY_GZ, size: stored.length },
+      { rangeBytes: MiB },
+    );
+    return { object, bytes, transient: jest.spyOn(bytes, 'transientChunks') };
+  }
+
+  it('hands the worker the reader’s reused shared ranges and passes checksum and format', async () => {
+    // Arrange
+    const { object, bytes, transient } = storedAs(gzip, sha256(gzip));
+
+    // Act
+    const outcome = await verifyContent({ stored: bytes, object, format: 'gzip' });
+
+    // Assert
+    expect(transient).toHaveBeenCalledTimes(1);
+    expect(checksOf(outcome)).toEqual({
+      checksum: expect.objectContaining({ ok: true }),
+      format: expect.objectContaining({
+        ok: true,
+        detail: `gzip: ${gzip.length} bytes decompress to ${plain.length} bytes`,
+      }),
+    });
+    expect(s3Mock.commandCalls(GetObjectCommand).length).toBe(Math.ceil(gzip.length / MiB));
+  });
+
+  it('fails a truncated gzip with the same message, and a checksum mismatch, over every stored byte', async () => {
+    // Arrange
+    const truncated = gzip.subarray(0, gzip.length - 2 * MiB);
+    const { object, bytes } = storedAs(truncated, sha256(gzip));
+
+    // Act
+    const outcome = await verifyContent({ stored: bytes, object, format: 'gzip' });
+
+    // Assert
+    expect(checksOf(outcome)).toEqual({
+      checksum: expect.objectContaining({
+        ok: false,
+        detail: `sha256 mismatch: stored bytes hash to ${sha256(truncated)}, sha256 says ${sha256(gzip)}`,
+      }),
+      format: expect.objectContaining({ ok: false, detail: 'gzip: unexpected end of file (Z_BUF_ERROR)' }),
+    });
+  });
+
+  it('rethrows a failed range as ObjectReadError', async () => {
+    // Arrange
+    const { object, bytes } = storedAs(gzip, sha256(gzip));
+    s3Mock
+      .on(GetObjectCommand, { Range: `bytes=${2 * MiB}-${3 * MiB - 1}` })
+      .rejects(new Error('socket hang up'));
+
+    // Act
+    const outcome = verifyContent({ stored: bytes, object, format: 'gzip' });
 
     // Assert
     await expect(outcome).rejects.toThrow(ObjectReadError);
