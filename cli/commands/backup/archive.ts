@@ -5,7 +5,11 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { parseBackupKey } from '../../../lambda/shared/backup/backup-layout';
-import { isNotImplemented, isObjectMissing } from '../../../lambda/shared/pipeline/s3-errors';
+import {
+  isInvalidArgument,
+  isNotImplemented,
+  isObjectMissing,
+} from '../../../lambda/shared/pipeline/s3-errors';
 import { UsageError } from '../../shared/usage-error';
 import { createBackupClients } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';
@@ -158,7 +162,7 @@ async function copyToClass(
         { cause: error },
       );
     }
-    if (errorName(error) === 'InvalidArgument') {
+    if (isInvalidArgument(error)) {
       throw new BackupFailure(
         `the server refused storage class ${target} (400 InvalidArgument): S3-compatible servers such as Ceph ` +
           'RGW only accept the storage classes defined in their zone placement; the object is unchanged',
@@ -199,8 +203,4 @@ function checkArchivedCopy(
       `the archived copy of ${key} does not match the original (${problems.join('; ')}): ${kept}`,
     );
   }
-}
-
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
 }

@@ -10,13 +10,12 @@ import {
   type CreateMultipartUploadCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { isPayloadHashMismatch } from '../../../lambda/shared/pipeline/s3-errors';
 import { BackupFailure } from './backup-io';
 import { DigestMismatchError, type DigestResult } from './stream-digest';
 
 /** SigV4's payload hash header: set to the part's SHA-256, the SDK signs it instead of hashing the part again. */
 const PAYLOAD_SHA256_HEADER = 'x-amz-content-sha256';
-/** What S3 (and Ceph RGW, measured) answer when a body's SHA-256 differs from its signed x-amz-content-sha256. */
-export const PAYLOAD_MISMATCH_ERROR = 'XAmzContentSHA256Mismatch';
 
 /** What identifies one state of a file: any write, truncation, replacement or metadata change moves one of these. */
 export interface FileIdentity {
@@ -173,7 +172,7 @@ async function uploadParts(
       try {
         result = await s3.send(command);
       } catch (error) {
-        if (nameOf(error) !== PAYLOAD_MISMATCH_ERROR) throw error;
+        if (!isPayloadHashMismatch(error)) throw error;
         // The buffer still holds what was sent: did the file change, or were the bytes damaged on the way?
         const now = createHash('sha256').update(body).digest('hex');
         if (now === sha256) throw error;
@@ -248,11 +247,6 @@ function identityChange(before: FileIdentity, now: FileIdentity): string | undef
     ).toISOString()} now)`;
   }
   return undefined;
-}
-
-function nameOf(error: unknown): string | undefined {
-  const { name } = (error ?? {}) as { name?: unknown };
-  return typeof name === 'string' ? name : undefined;
 }
 
 function messageOf(error: unknown): string {

@@ -1,3 +1,4 @@
+import { PAYLOAD_HASH_MISMATCH } from '../../../lambda/shared/pipeline/s3-errors';
 import { UsageError } from '../../shared/usage-error';
 
 /** How often and after how long a failed attempt is tried again. */
@@ -85,7 +86,7 @@ const TRANSIENT_NAMES = new Set([
   'InternalError',
   'ServiceUnavailable',
   // The body's SHA-256 differs from the signed one: damaged on the way (a file that changed is told apart before).
-  'XAmzContentSHA256Mismatch',
+  PAYLOAD_HASH_MISMATCH,
 ]);
 
 /** Network failures, timeouts, throttling and server-side (5xx) errors: not access, missing buckets or bad input. */

@@ -32,3 +32,16 @@ export function isObjectMissing(error: unknown): boolean {
 export function isNotImplemented(error: unknown): boolean {
   return codeOf(error) === 'NotImplemented' || shape(error)?.$metadata?.httpStatusCode === 501;
 }
+
+/** The error S3 (and Ceph RGW, measured) answer when a body's SHA-256 differs from its signed x-amz-content-sha256. */
+export const PAYLOAD_HASH_MISMATCH = 'XAmzContentSHA256Mismatch';
+
+/** The server refused a body whose bytes are not the ones whose SHA-256 the request was signed with (400). */
+export function isPayloadHashMismatch(error: unknown): boolean {
+  return codeOf(error) === PAYLOAD_HASH_MISMATCH;
+}
+
+/** 400 InvalidArgument (Ceph RGW: among others, a storage class its zone placement does not define). */
+export function isInvalidArgument(error: unknown): boolean {
+  return codeOf(error) === 'InvalidArgument';
+}
