@@ -9,7 +9,7 @@ import { createGzip } from 'node:zlib';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 
 import { createS3Client } from '../../lambda/shared/aws/s3-client';
-import { startRgw, type RgwServer } from '../../local/servers/rgw';
+import { RGW_NAME, startRgw, type RgwServer } from '../../local/servers/rgw';
 import { randomSource } from './random-stream';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
@@ -55,7 +55,6 @@ export async function startBenchRgw(dataDir: string, memstoreBytes: number): Pro
     STOWAGE_BACKUPS_BUCKET: bucket,
     STOWAGE_S3_ENDPOINT: rgw.endpoint,
   };
-  const rgwDir = join(dataDir, 'rgw');
   return {
     rgw,
     s3,
@@ -64,21 +63,16 @@ export async function startBenchRgw(dataDir: string, memstoreBytes: number): Pro
     collectGarbage() {
       const run = spawnSync(
         'radosgw-admin',
-        ['-c', join(rgwDir, 'ceph.conf'), '-n', 'client.rgw.stowage', 'gc', 'process', '--include-all'],
+        ['-c', join(rgw.dataDir, 'ceph.conf'), '-n', RGW_NAME, 'gc', 'process', '--include-all'],
         { encoding: 'utf8' },
       );
       if (run.status !== 0) throw new Error(`radosgw-admin gc process failed: ${run.stderr}`);
     },
     serverCpuSeconds() {
-      const found = spawnSync('pgrep', ['-f', rgwDir], { encoding: 'utf8' }).stdout.trim();
       let ticks = 0;
-      for (const pid of found.split('\n').filter(Boolean)) {
-        try {
-          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-          ticks += Number(fields[11]) + Number(fields[12]);
-        } catch {
-          // The process ended between pgrep and the read: its time is no longer counted anywhere.
-        }
+      for (const pid of rgw.pids) {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]);
       }
       return ticks / 100;
     },

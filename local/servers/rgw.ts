@@ -57,7 +57,8 @@ const SECONDS_PER_DAY = 86_400;
 const STATE_FILE = 'stowage-rgw.json';
 /** What a persistent cluster is (fsid, OSD id, keys, ports); kept while the cluster is stopped. */
 const CLUSTER_FILE = 'stowage-rgw-cluster.json';
-const RGW_NAME = 'client.rgw.stowage';
+/** The radosgw daemon's Ceph name (`-n`), for radosgw-admin calls against the cluster. */
+export const RGW_NAME = 'client.rgw.stowage';
 const USER_ID = 'stowage';
 /** Entries of the data directory that a fresh start removes (nothing else in it is touched). */
 const CLUSTER_ENTRIES = ['ceph.conf', 'monmap', 'mon', 'osd', 'run', 'log', 'pid', STATE_FILE, CLUSTER_FILE];
