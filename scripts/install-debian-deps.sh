@@ -13,9 +13,13 @@ set -euo pipefail
 # postgresql-client: pg_dump and pg_restore, which the backup verification tests compare their dump parser with;
 # postgresql-15: the server (initdb, pg_ctl, postgres in /usr/lib/postgresql/15/bin) the backup tests dump from;
 # chromium: the browser of test/local/web/upload-page.integration.test.ts (`npx playwright install` cannot download
-# browsers here, so playwright-core launches Debian's build).
+# browsers here, so playwright-core launches Debian's build);
+# sox (+ libsox-fmt-mp3), lame, flac, vorbis-tools, opus-tools, ffmpeg, imagemagick, ghostscript, qpdf, zip, unzip:
+# the real tools that make the scanner's clean and hostile corpora at test time (every allowed type, from the
+# programs users' files come from), so the structure checks are tested against real files, never hand-made bytes.
 readonly PACKAGES=(ceph-mon ceph-osd radosgw ceph-common clamav clamav-daemon clamav-testfiles postgresql-client
-  postgresql-15 chromium)
+  postgresql-15 chromium sox libsox-fmt-mp3 lame flac vorbis-tools opus-tools ffmpeg imagemagick ghostscript qpdf zip
+  unzip)
 readonly POSTGRES_BIN=/usr/lib/postgresql/15/bin
 readonly POLICY_RC_D=/usr/sbin/policy-rc.d
 
@@ -91,7 +95,7 @@ for daemon in clamd freshclam ceph-mon ceph-osd radosgw postgres; do
 done
 
 for bin in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool clamd clamscan pg_dump pg_restore \
-  chromium; do
+  chromium sox lame flac oggenc opusenc ffmpeg identify gs qpdf zip unzip; do
   command -v "$bin" >/dev/null 2>&1 || die "$bin still not found after installing"
 done
 # The server binaries are not on PATH in Debian; local/servers/postgres.ts looks for them here.
