@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   });
   try {
     const builtin = createBuiltinEngine({ allowedTypes: 'any' });
-    const clamav = createClamdEngine({ host: clamd.host, port: clamd.port, replyTimeoutMs: 600_000 });
+    const clamav = createClamdEngine({ host: clamd.host, port: clamd.port, scanTimeoutFloorMs: 600_000 });
     const subject = { fileName: 'bench.bin', size: totalBytes };
 
     const measure = async (engines: Parameters<typeof scanStream>[1]) => {

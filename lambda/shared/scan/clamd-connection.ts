@@ -18,6 +18,7 @@ export class ClamdConnection {
   private replyComplete = false;
   private closedFlag = false;
   private failure: Error | undefined;
+  private timeoutDescription = 'idle timeout';
   private readonly waiters = new Set<() => void>();
 
   private constructor(
@@ -46,7 +47,9 @@ export class ClamdConnection {
     });
     socket.on('drain', () => this.notify());
     socket.on('timeout', () => {
-      this.failure ??= new ClamdConnectionError(`clamd at ${where} did not respond in time (idle timeout)`);
+      this.failure ??= new ClamdConnectionError(
+        `clamd at ${where} did not respond in time (${this.timeoutDescription})`,
+      );
       socket.destroy();
       this.notify();
     });
@@ -98,8 +101,12 @@ export class ClamdConnection {
     return Buffer.concat(this.replyChunks).toString('utf8');
   }
 
-  /** Sets the inactivity timeout: no bytes in either direction for this long fails the connection. */
-  setIdleTimeout(ms: number): void {
+  /**
+   * Sets the inactivity timeout: no bytes in either direction for this long fails the connection; `description`
+   * names it in the failure message.
+   */
+  setIdleTimeout(ms: number, description = `idle timeout, ${ms} ms`): void {
+    this.timeoutDescription = description;
     this.socket.setTimeout(ms);
   }
 

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
-import { createClamdEngine, type ClamdEngineOptions } from '../../../../lambda/shared/scan/clamd-engine';
+import {
+  clamdScanTimeoutMs,
+  createClamdEngine,
+  DEFAULT_SCAN_THROUGHPUT_BYTES_PER_SECOND,
+  DEFAULT_SCAN_TIMEOUT_FLOOR_MS,
+  type ClamdEngineOptions,
+} from '../../../../lambda/shared/scan/clamd-engine';
 import { eicarBytes } from '../../../../lambda/shared/scan/eicar';
 import { scanStream } from '../../../../lambda/shared/scan/scan-stream';
 import type { EngineVerdict } from '../../../../lambda/shared/scan/verdict';
@@ -181,7 +187,7 @@ describe('clamd engine (fake clamd)', () => {
     // Arrange
     const data = pseudoRandom(1000);
     // Act
-    const verdict = await scanWith({ kind: 'silent' }, data, { idleTimeoutMs: 200, replyTimeoutMs: 300 });
+    const verdict = await scanWith({ kind: 'silent' }, data, { idleTimeoutMs: 200, scanTimeoutFloorMs: 300 });
     // Assert
     expect(verdict).toMatchObject({ status: 'ERROR' });
     expect(verdict.reason).toMatch(/did not respond in time/);
@@ -232,22 +238,92 @@ describe('clamd engine (fake clamd)', () => {
   });
 
   it('runs next to the built-in engine in one pass through scanStream', async () => {
-    // Arrange
-    fake = await startFakeClamd({ kind: 'eicar-aware' });
-    const data = Buffer.concat([pseudoRandom(2 * MiB), eicarBytes()]);
+    // Arrange: clamd finds what the built-in engine cannot (a signature outside its knowledge).
+    fake = await startFakeClamd({ kind: 'reply', text: 'stream: Win.Test.Other FOUND\0' });
+    const data = pseudoRandom(2 * MiB);
     const { createBuiltinEngine } = await import('../../../../lambda/shared/scan/builtin-engine');
     // Act
     const verdict = await scanStream(
       chunked(data, 65_536),
-      [createBuiltinEngine(), createClamdEngine({ port: fake.port })],
+      [createBuiltinEngine({ allowedTypes: 'any' }), createClamdEngine({ port: fake.port })],
       { fileName: 'x.bin' },
     );
     // Assert
+    expect(verdict).toMatchObject({ status: 'INFECTED', engine: 'clamav', signature: 'Win.Test.Other' });
+    expect(fake.received).toEqual([createHash('sha256').update(data).digest('hex')]);
+  });
+
+  it('does not wait for a hung clamd once the built-in engine found EICAR', async () => {
+    // Arrange: clamd accepts and reads but never answers; its timeouts are far away.
+    fake = await startFakeClamd({ kind: 'silent' });
+    const data = Buffer.concat([eicarBytes(), pseudoRandom(4 * MiB)]);
+    const { createBuiltinEngine } = await import('../../../../lambda/shared/scan/builtin-engine');
+    const started = Date.now();
+    // Act
+    const verdict = await scanStream(
+      chunked(data, 65_536),
+      [createBuiltinEngine(), createClamdEngine({ port: fake.port, scanTimeoutFloorMs: 60_000 })],
+      { fileName: 'x.bin' },
+    );
+    // Assert
+    expect(Date.now() - started).toBeLessThan(3000);
     expect(verdict).toMatchObject({
       status: 'INFECTED',
-      engine: 'builtin+clamav',
+      engine: 'builtin',
       signature: 'Eicar-Test-Signature',
     });
+    expect(verdict.engines[1]).toMatchObject({
+      engine: 'clamav',
+      status: 'ERROR',
+      reason: 'not needed: builtin found the object INFECTED',
+    });
+  });
+
+  it('gives a hung clamd the floor plus size-based time, then reports ERROR for a clean object', async () => {
+    // Arrange
+    fake = await startFakeClamd({ kind: 'silent' });
+    const data = pseudoRandom(MiB);
+    const engine = createClamdEngine({
+      port: fake.port,
+      scanTimeoutFloorMs: 300,
+      scanThroughputBytesPerSecond: 2 * MiB,
+    });
+    const started = Date.now();
+    // Act
+    const verdict = await engine.scan(chunked(data, 65_536), {});
+    // Assert: 300 ms + 1 MiB at 2 MiB/s = 800 ms.
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(750);
+    expect(elapsed).toBeLessThan(3000);
+    expect(verdict).toMatchObject({ status: 'ERROR', engine: 'clamav' });
+    expect(verdict.reason).toContain(`no verdict within the scan timeout, 800 ms for ${MiB} bytes`);
+  });
+
+  it('reports a clamd that died between scans as ERROR at once', async () => {
+    // Arrange: a working clamd that then goes away.
+    fake = await startFakeClamd({ kind: 'reply', text: 'stream: OK\0' });
+    const engine = createClamdEngine({ port: fake.port });
+    expect(await engine.scan(chunked(pseudoRandom(100)), {})).toMatchObject({ status: 'CLEAN' });
+    await fake.close();
+    fake = undefined;
+    // Act
+    const verdict = await engine.scan(chunked(pseudoRandom(100)), {});
+    // Assert
+    expect(verdict).toMatchObject({ status: 'ERROR', bytesScanned: 0 });
+    expect(verdict.reason).toMatch(/ECONNREFUSED/);
+  });
+
+  it.each([
+    [0, 15_000],
+    [16 * MiB, 16_000],
+    [1024 * MiB, 79_000],
+  ])('scan timeout for %i bytes is %i ms with the defaults', (bytes, expected) => {
+    expect(
+      clamdScanTimeoutMs(bytes, {
+        floorMs: DEFAULT_SCAN_TIMEOUT_FLOOR_MS,
+        bytesPerSecond: DEFAULT_SCAN_THROUGHPUT_BYTES_PER_SECOND,
+      }),
+    ).toBe(expected);
   });
 
   it('rejects invalid options', () => {

@@ -39,7 +39,7 @@ describe('scanStream', () => {
     expect(verdict).toMatchObject({ status: 'CLEAN', engine: 'builtin', bytesScanned: data.length });
   });
 
-  it('hashes the whole object even when an engine stops reading early', async () => {
+  it('hashes the whole object even when an engine stops reading early and another is cancelled', async () => {
     // Arrange
     const data = Buffer.concat([eicarBytes(), pseudoRandom(3 * MiB)]);
     // Act
@@ -54,7 +54,55 @@ describe('scanStream', () => {
     expect(verdict.sha256).toBe(createHash('sha256').update(data).digest('hex'));
     expect(verdict.bytesScanned).toBe(data.length);
     expect(verdict.engines[0]).toMatchObject({ status: 'INFECTED', bytesScanned: 4096 });
-    expect(verdict.engines[1]).toMatchObject({ status: 'CLEAN', bytesScanned: data.length });
+    expect(verdict.engines[1]).toMatchObject({
+      status: 'ERROR',
+      reason: 'not needed: builtin found the object INFECTED',
+    });
+  });
+
+  it('settles INFECTED at once without waiting for an engine that never answers', async () => {
+    // Arrange: an engine that ignores its input and its signal (a hung clamd behind a stuck socket).
+    let hungSignal: AbortSignal | undefined;
+    const hung: ScanEngine = {
+      name: 'hung',
+      scan: (_input, _subject, signal) => {
+        hungSignal = signal;
+        return new Promise<EngineVerdict>(() => undefined);
+      },
+    };
+    // EICAR within the first highWaterMark bytes: the hung engine's full queue holds back what comes later.
+    const data = Buffer.concat([pseudoRandom(100_000), eicarBytes(), pseudoRandom(MiB)]);
+    const started = Date.now();
+    // Act
+    const verdict = await scanStream(chunked(data, 65_536), [hung, createBuiltinEngine()], {
+      fileName: 'x.bin',
+    });
+    // Assert
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(verdict).toMatchObject({
+      status: 'INFECTED',
+      engine: 'builtin',
+      signature: 'Eicar-Test-Signature',
+    });
+    expect(verdict.engines[0]).toMatchObject({ status: 'ERROR', engine: 'hung' });
+    expect(hungSignal?.aborted).toBe(true);
+    expect(verdict.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+  });
+
+  it('waits for every engine before CLEAN and before SUSPICIOUS', async () => {
+    // Arrange: a slow engine that would name a signature.
+    const slow: ScanEngine = {
+      name: 'slow',
+      async scan(input) {
+        for await (const chunk of input) void chunk;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { status: 'INFECTED', engine: 'slow', signature: 'Late', bytesScanned: 1 };
+      },
+    };
+    // Act
+    const verdict = await scanStream(chunked(pseudoRandom(1000)), [fixedEngine('a', 'SUSPICIOUS'), slow], {});
+    // Assert
+    expect(verdict).toMatchObject({ status: 'INFECTED', engine: 'slow', signature: 'Late' });
   });
 
   it.each<[ScanStatus[], ScanStatus, string]>([
