@@ -21,6 +21,7 @@ import { getFreePort, isPortFree, LOOPBACK } from '../servers/net';
 import { DEFAULT_KMS_KEY_ID, startRgw, stopRgw, type RgwObjectStore, type RgwServer } from '../servers/rgw';
 import { createConsoleSnsClient } from './console-sns-client';
 import { createIntakeHttpApiHandler } from './intake-api-handler';
+import { describeLeftover, findLeftovers } from './leftovers';
 import {
   acquireDataDirLock,
   assertLocalDataDir,
@@ -180,6 +181,11 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     // Servers: RGW and clamd in the data directory, reused when already running from it.
     const kmsKeyIds: LocalKmsKeyIds = external ? sameKeyForAll(external.kmsKeyId) : localKmsKeyIds(config);
     const started: { rgw?: RgwServer; clamd?: ClamdServer } = {};
+    const leftovers = await findLeftovers({
+      ...(external ? {} : { rgw: paths.rgw }),
+      ...(ownClamd ? { clamd: paths.clamd } : {}),
+    });
+    for (const leftover of leftovers) err(describeLeftover(leftover));
     const [rgwResult, clamdResult] = await Promise.allSettled([
       external
         ? Promise.resolve(undefined)
@@ -189,9 +195,14 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
             kmsKeyIds: Object.values(kmsKeyIds),
             // Real days: a lifecycle "day" of local mode's persistent store is a day.
             lifecycleDaySeconds: 86_400,
+            followParent: true,
           }),
       ownClamd
-        ? startClamd({ dataDir: paths.clamd, port: await clamdPort(paths.clamd, previous?.ports.clamd) })
+        ? startClamd({
+            dataDir: paths.clamd,
+            port: await clamdPort(paths.clamd, previous?.ports.clamd),
+            followParent: true,
+          })
         : Promise.resolve(undefined),
     ]);
     for (const result of [rgwResult, clamdResult]) {

@@ -45,6 +45,8 @@ export interface ClamdOptions {
   readonly maxScanBytes?: number;
   /** Let clamd outlive this process (see `DaemonSpec.detached`). Default: true. */
   readonly detached?: boolean;
+  /** clamd dies with this process, even on SIGKILL (see `DaemonSpec.followParent`). Default: false. */
+  readonly followParent?: boolean;
   /** Give up starting after this many milliseconds. Default: 30 000. */
   readonly timeoutMs?: number;
 }
@@ -170,6 +172,7 @@ async function startFresh(options: ClamdOptions, layout: Layout, timeoutMs: numb
     outputFile: layout.output,
     pidFile: layout.pidFile,
     detached: options.detached ?? true,
+    followParent: options.followParent ?? false,
   });
   try {
     await waitUntil(

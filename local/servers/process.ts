@@ -141,6 +141,27 @@ export interface DaemonSpec {
    * shares this process's group, so a Ctrl-C in the terminal stops it too (test runs). Default: true.
    */
   readonly detached?: boolean;
+  /**
+   * The daemon dies with this process, however it ends (SIGKILL included): it is started through util-linux
+   * `setpriv --pdeathsig KILL`, which asks the kernel to kill it when its parent goes. The daemon must run in the
+   * foreground (not fork away), and must not change its user (that clears the setting). Default: false.
+   */
+  readonly followParent?: boolean;
+}
+
+/** The kernel's parent-death signal for daemons that follow this process (see `DaemonSpec.followParent`). */
+export const PARENT_DEATH_SIGNAL = 'KILL';
+
+/** How a daemon is executed: as is, or through `setpriv --pdeathsig` so that it follows this process's death. */
+export function daemonCommand(spec: Pick<DaemonSpec, 'command' | 'args' | 'followParent'>): {
+  readonly command: string;
+  readonly args: readonly string[];
+} {
+  if (!spec.followParent) return { command: spec.command, args: spec.args };
+  return {
+    command: requireExecutable('setpriv'),
+    args: ['--pdeathsig', PARENT_DEATH_SIGNAL, '--', spec.command, ...spec.args],
+  };
 }
 
 /** A daemon started by {@link spawnDaemon}. */
@@ -157,7 +178,8 @@ export function spawnDaemon(spec: DaemonSpec): SpawnedDaemon {
   const out = openSync(spec.outputFile, 'a');
   let exit: string | undefined;
   try {
-    const child = spawn(spec.command, [...spec.args], {
+    const { command, args } = daemonCommand(spec);
+    const child = spawn(command, [...args], {
       detached: spec.detached ?? true,
       stdio: ['ignore', out, out],
     });

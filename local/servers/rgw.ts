@@ -112,6 +112,8 @@ export interface RgwOptions {
   readonly memstoreBytes?: number;
   /** Let the daemons outlive this process (see `DaemonSpec.detached`). Default: true. */
   readonly detached?: boolean;
+  /** The daemons die with this process, even on SIGKILL (see `DaemonSpec.followParent`). Default: false. */
+  readonly followParent?: boolean;
   /** Give up starting after this many milliseconds. Default: 60 000. */
   readonly timeoutMs?: number;
 }
@@ -318,6 +320,7 @@ async function startFresh(options: RgwOptions, layout: Layout, timeoutMs: number
   const conf = ['-c', layout.conf];
   const monAddr = `[v2:${LOOPBACK}:${monPort}]`;
   const detached = options.detached ?? true;
+  const followParent = options.followParent ?? false;
   const daemons: SpawnedDaemon[] = [];
   try {
     await runCommand(bins.monmaptool, ['--create', '--fsid', fsid, '--addv', 'a', monAddr, layout.monmap]);
@@ -332,6 +335,7 @@ async function startFresh(options: RgwOptions, layout: Layout, timeoutMs: number
         outputFile: path.join(layout.logDir, 'mon.a.out'),
         pidFile: layout.pidFiles.mon,
         detached,
+        followParent,
       }),
     );
 
@@ -361,6 +365,7 @@ async function startFresh(options: RgwOptions, layout: Layout, timeoutMs: number
         outputFile: path.join(layout.logDir, `osd.${osdId}.out`),
         pidFile: layout.pidFiles.osd,
         detached,
+        followParent,
       }),
     );
     const createUser = (): Promise<string> =>
@@ -398,6 +403,7 @@ async function startFresh(options: RgwOptions, layout: Layout, timeoutMs: number
         outputFile: path.join(layout.logDir, 'rgw.out'),
         pidFile: layout.pidFiles.rgw,
         detached,
+        followParent,
       }),
     );
     // radosgw-admin only once radosgw has set up the default realm and zone: run together they race for it.
@@ -517,6 +523,7 @@ async function restartCluster(
 
   const conf = ['-c', layout.conf];
   const detached = options.detached ?? true;
+  const followParent = options.followParent ?? false;
   const daemons: SpawnedDaemon[] = [];
   try {
     daemons.push(
@@ -527,6 +534,7 @@ async function restartCluster(
         outputFile: path.join(layout.logDir, 'mon.a.out'),
         pidFile: layout.pidFiles.mon,
         detached,
+        followParent,
       }),
       spawnDaemon({
         name: 'ceph-osd',
@@ -535,6 +543,7 @@ async function restartCluster(
         outputFile: path.join(layout.logDir, `osd.${cluster.osdId}.out`),
         pidFile: layout.pidFiles.osd,
         detached,
+        followParent,
       }),
       spawnDaemon({
         name: 'radosgw',
@@ -543,6 +552,7 @@ async function restartCluster(
         outputFile: path.join(layout.logDir, 'rgw.out'),
         pidFile: layout.pidFiles.rgw,
         detached,
+        followParent,
       }),
     );
     await waitUntil('the RGW S3 endpoint to answer', () => s3Answers(state), {

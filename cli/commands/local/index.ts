@@ -10,6 +10,12 @@ import {
   type LocalModeOptions,
 } from '../../../local/runtime/local-mode';
 import { PreflightError } from '../../../local/runtime/local-preflight';
+import {
+  describeShutdown,
+  shutdownExitCode,
+  watchForShutdown,
+  type ShutdownWatch,
+} from '../../../local/runtime/shutdown';
 
 /** Exit codes of `stowage local`: 0 stopped cleanly (or token printed), 1 failed, 2 bad usage or missing packages. */
 export const LOCAL_EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -22,11 +28,17 @@ export interface LocalCommandIo {
   readonly err: (line: string) => void;
   /** Environment variables (process.env). */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Resolves with the signal that asks local mode to stop. Default: the first SIGINT or SIGTERM. */
-  readonly untilStopSignal?: () => Promise<string>;
+  /**
+   * Watches for what stops local mode (SIGINT, SIGTERM, SIGHUP, stdout/stderr closed, an uncaught error).
+   * Default: watchForShutdown on this process.
+   */
+  readonly watchShutdown?: () => ShutdownWatch;
   /** Starts local mode. Default: startLocalMode. */
   readonly start?: (options: LocalModeOptions) => Promise<Pick<LocalMode, 'stop'>>;
 }
+
+/** How long the process may linger once local mode has stopped before it exits anyway. */
+const EXIT_GRACE_MS = 5_000;
 
 /** `stowage local`'s flags, as commander parses them. */
 export interface LocalCommandOptions {
@@ -86,6 +98,8 @@ export function registerLocalCommand(program: Command, io: () => LocalCommandIo)
     .option('--verbose', 'log at INFO instead of WARN')
     .action(async (options: LocalCommandOptions) => {
       process.exitCode = await runLocalCommand(options, io());
+      // Everything local mode started is stopped; a handle an uncaught error left open must not keep it alive.
+      setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
     });
 
   local
@@ -104,7 +118,10 @@ export function registerLocalCommand(program: Command, io: () => LocalCommandIo)
     });
 }
 
-/** `stowage local`: starts local mode, waits for Ctrl-C (SIGINT) or SIGTERM, stops; returns the exit code. */
+/**
+ * `stowage local`: starts local mode, waits for a reason to stop (Ctrl-C, SIGTERM, SIGHUP, its output closed, an
+ * uncaught error), stops everything it started; returns the exit code.
+ */
 export async function runLocalCommand(options: LocalCommandOptions, io: LocalCommandIo): Promise<number> {
   let port: number | undefined;
   if (options.port !== undefined) {
@@ -118,9 +135,7 @@ export async function runLocalCommand(options: LocalCommandOptions, io: LocalCom
   }
   const start = io.start ?? startLocalMode;
   // Listening before starting: a Ctrl-C during start-up stops cleanly once the start has finished.
-  const stopSignal = io.untilStopSignal
-    ? { signal: io.untilStopSignal(), dispose: () => undefined }
-    : listenForStopSignal();
+  const shutdown = (io.watchShutdown ?? watchForShutdown)();
   let mode: Pick<LocalMode, 'stop'>;
   try {
     mode = await start({
@@ -135,20 +150,22 @@ export async function runLocalCommand(options: LocalCommandOptions, io: LocalCom
       environment: io.env,
     });
   } catch (error) {
-    stopSignal.dispose();
+    shutdown.dispose();
     io.err(`stowage local: ${error instanceof Error ? error.message : String(error)}`);
     return error instanceof PreflightError ? LOCAL_EXIT.USAGE : LOCAL_EXIT.FAILED;
   }
-  const signal = await stopSignal.signal;
-  io.out(`${signal}: stopping (again to force)`);
+  const reason = await shutdown.reason;
+  // A requested stop is news for stdout; a closed output or an error goes to stderr (stdout may be the closed one).
+  const say = reason.kind === 'signal' ? io.out : io.err;
+  say(describeShutdown(reason));
   try {
     await mode.stop();
   } catch (error) {
     io.err(`stowage local: stopping failed: ${error instanceof Error ? error.message : String(error)}`);
     return LOCAL_EXIT.FAILED;
   }
-  io.out('stopped');
-  return LOCAL_EXIT.OK;
+  say('stopped');
+  return shutdownExitCode(reason) === 0 ? LOCAL_EXIT.OK : LOCAL_EXIT.FAILED;
 }
 
 /** `stowage local token --user NAME`: prints a token for the local API; returns the exit code. */
@@ -192,31 +209,4 @@ export async function runLocalTokenCommand(options: LocalTokenOptions, io: Local
     return message.startsWith('mintToken:') ? LOCAL_EXIT.USAGE : LOCAL_EXIT.FAILED;
   }
   return LOCAL_EXIT.OK;
-}
-
-/**
- * Resolves with the first SIGINT or SIGTERM (a second one while stopping exits at once, 130); `dispose` removes
- * the listeners when local mode never started.
- */
-function listenForStopSignal(): { readonly signal: Promise<string>; dispose(): void } {
-  let first: (signal: NodeJS.Signals) => void = () => undefined;
-  const signal = new Promise<string>((resolve) => {
-    first = (received) => {
-      process.off('SIGINT', first);
-      process.off('SIGTERM', first);
-      const force = (): void => process.exit(130);
-      process.once('SIGINT', force);
-      process.once('SIGTERM', force);
-      resolve(received);
-    };
-    process.on('SIGINT', first);
-    process.on('SIGTERM', first);
-  });
-  return {
-    signal,
-    dispose() {
-      process.off('SIGINT', first);
-      process.off('SIGTERM', first);
-    },
-  };
 }

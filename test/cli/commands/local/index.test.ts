@@ -13,9 +13,13 @@ import {
 } from '../../../../cli/commands/local';
 import type { LocalModeOptions } from '../../../../local/runtime/local-mode';
 import { PreflightError } from '../../../../local/runtime/local-preflight';
+import type { ShutdownReason } from '../../../../local/runtime/shutdown';
 
 /** An io whose local mode is a fake that records its options; "Ctrl-C" comes at once. */
-function fakeIo(start?: (options: LocalModeOptions) => Promise<{ stop(): Promise<void> }>) {
+function fakeIo(
+  start?: (options: LocalModeOptions) => Promise<{ stop(): Promise<void> }>,
+  reason: ShutdownReason = { kind: 'signal', signal: 'SIGINT' },
+) {
   const out: string[] = [];
   const err: string[] = [];
   const started: LocalModeOptions[] = [];
@@ -24,7 +28,7 @@ function fakeIo(start?: (options: LocalModeOptions) => Promise<{ stop(): Promise
     out: (line) => out.push(line),
     err: (line) => err.push(line),
     env: { AWS_ACCESS_KEY_ID: 'k' },
-    untilStopSignal: async () => 'SIGINT',
+    watchShutdown: () => ({ reason: Promise.resolve(reason), dispose: () => undefined }),
     start:
       start ??
       (async (options) => {
@@ -69,6 +73,36 @@ describe('stowage local', () => {
     });
     expect(stop).toHaveBeenCalledTimes(1);
     expect(out).toEqual(['SIGINT: stopping (again to force)', 'stopped']);
+  });
+
+  it.each<[string, ShutdownReason, number, string]>([
+    [
+      'SIGHUP (a closed terminal)',
+      { kind: 'signal', signal: 'SIGHUP' },
+      0,
+      'SIGHUP: stopping (again to force)',
+    ],
+    [
+      'stdout closed',
+      { kind: 'output-closed', stream: 'stdout', code: 'EPIPE' },
+      0,
+      'stdout closed (EPIPE): stopping',
+    ],
+    [
+      'an uncaught error',
+      { kind: 'fatal', error: new Error('boom') },
+      1,
+      'unexpected error, stopping: Error: boom',
+    ],
+  ])('stops everything on %s and exits %i', async (_name, reason, exitCode, line) => {
+    // Arrange
+    const { io, out, err, stop } = fakeIo(undefined, reason);
+    // Act
+    const code = await runLocalCommand({}, io);
+    // Assert
+    expect(code).toBe(exitCode);
+    expect(stop).toHaveBeenCalledTimes(1);
+    expect([...out, ...err].join('\n')).toContain(line);
   });
 
   it('defaults: port and data directory left to local mode, ClamAV on, WARN logs', async () => {
