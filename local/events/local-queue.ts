@@ -13,6 +13,11 @@ export interface LocalQueueOptions {
   readonly batchSize?: number;
   /** Delay before a failed message is delivered again; doubles per receive. Default 200 ms. */
   readonly retryDelayMs?: number;
+  /**
+   * Batches handled at the same time (Lambda runs one invocation per batch and scales out), so one slow batch (a
+   * large object, a clamd that does not answer) does not hold the messages behind it. Default 4.
+   */
+  readonly concurrency?: number;
   /** Called when a message is dead-lettered. */
   readonly onDeadLetter?: (message: DeadLetter) => void;
 }
@@ -46,8 +51,9 @@ export class LocalQueue {
   private readonly maxReceiveCount: number;
   private readonly batchSize: number;
   private readonly retryDelayMs: number;
+  private readonly concurrency: number;
   private timer: NodeJS.Timeout | undefined;
-  private draining: Promise<void> | undefined;
+  private readonly running = new Set<Promise<void>>();
   private inFlight = 0;
   private stopped = false;
   private paused = false;
@@ -60,8 +66,11 @@ export class LocalQueue {
     this.maxReceiveCount = options.maxReceiveCount ?? 5;
     this.batchSize = options.batchSize ?? 10;
     this.retryDelayMs = options.retryDelayMs ?? 200;
-    if (this.maxReceiveCount < 1 || this.batchSize < 1) {
-      throw new Error(`LocalQueue ${options.name}: maxReceiveCount and batchSize must be at least 1`);
+    this.concurrency = options.concurrency ?? 4;
+    if (this.maxReceiveCount < 1 || this.batchSize < 1 || !(this.concurrency >= 1)) {
+      throw new Error(
+        `LocalQueue ${options.name}: maxReceiveCount, batchSize and concurrency must be at least 1`,
+      );
     }
   }
 
@@ -108,34 +117,54 @@ export class LocalQueue {
     this.schedule(0);
   }
 
+  /** Batches being handled right now (at most `concurrency`). */
+  get batchesInFlight(): number {
+    return this.running.size;
+  }
+
   /**
-   * Stops delivering; messages still held stay in `depth`. Resolves once the batch in flight (if any) has been
+   * Stops delivering; messages still held stay in `depth`. Resolves once the batches in flight (if any) have been
    * handled, so nothing runs against resources the caller tears down next.
    */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.draining;
+    await Promise.all(this.running);
   }
 
   private schedule(delayMs: number): void {
-    if (this.stopped || this.paused || this.draining) return;
+    if (this.stopped || this.paused) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.draining = this.drain().finally(() => {
-        this.draining = undefined;
-        const next = this.nextVisibleIn();
-        if (next !== undefined) this.schedule(next);
-        else this.notifyIdle();
-      });
+      this.dispatch();
     }, delayMs);
   }
 
+  /** Starts batches of visible messages up to `concurrency`, then sets the timer for the next one to become visible. */
+  private dispatch(): void {
+    if (this.stopped || this.paused) return;
+    while (this.running.size < this.concurrency) {
+      const now = Date.now();
+      const batch = this.messages.filter((m) => m.visibleAt <= now).slice(0, this.batchSize);
+      if (batch.length === 0) break;
+      const run: Promise<void> = this.handle(batch).finally(() => {
+        this.running.delete(run);
+        this.dispatch();
+      });
+      this.running.add(run);
+    }
+    const next = this.nextVisibleIn();
+    if (next !== undefined) this.schedule(next);
+    else this.notifyIdle();
+  }
+
+  /** Milliseconds until the next waiting (not in flight) message is visible; undefined when none waits. */
   private nextVisibleIn(): number | undefined {
-    if (this.messages.length === 0) return undefined;
-    return Math.max(0, Math.min(...this.messages.map((m) => m.visibleAt)) - Date.now());
+    const waiting = this.messages.filter((m) => Number.isFinite(m.visibleAt));
+    if (waiting.length === 0) return undefined;
+    return Math.max(0, Math.min(...waiting.map((m) => m.visibleAt)) - Date.now());
   }
 
   private notifyIdle(): void {
@@ -143,36 +172,31 @@ export class LocalQueue {
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  private async drain(): Promise<void> {
-    for (;;) {
-      if (this.stopped || this.paused) return;
-      const now = Date.now();
-      const batch = this.messages.filter((m) => m.visibleAt <= now).slice(0, this.batchSize);
-      if (batch.length === 0) return;
-      for (const message of batch) {
-        message.receiveCount += 1;
-        message.visibleAt = Number.POSITIVE_INFINITY; // in flight
-      }
-      this.inFlight += batch.length;
-      const failures = await this.deliver(batch);
-      this.inFlight -= batch.length;
-      for (const message of batch) {
-        const failure = failures.get(message.messageId);
-        if (failure === undefined) {
-          this.remove(message);
-        } else if (message.receiveCount >= this.maxReceiveCount) {
-          this.remove(message);
-          const dead: DeadLetter = {
-            messageId: message.messageId,
-            body: message.body,
-            receiveCount: message.receiveCount,
-            lastError: failure,
-          };
-          this.deadLetters.push(dead);
-          this.options.onDeadLetter?.(dead);
-        } else {
-          message.visibleAt = Date.now() + this.retryDelayMs * 2 ** (message.receiveCount - 1);
-        }
+  /** Delivers one batch and settles each of its messages: removed, retried later, or dead-lettered. */
+  private async handle(batch: readonly Message[]): Promise<void> {
+    for (const message of batch) {
+      message.receiveCount += 1;
+      message.visibleAt = Number.POSITIVE_INFINITY; // in flight
+    }
+    this.inFlight += batch.length;
+    const failures = await this.deliver(batch);
+    this.inFlight -= batch.length;
+    for (const message of batch) {
+      const failure = failures.get(message.messageId);
+      if (failure === undefined) {
+        this.remove(message);
+      } else if (message.receiveCount >= this.maxReceiveCount) {
+        this.remove(message);
+        const dead: DeadLetter = {
+          messageId: message.messageId,
+          body: message.body,
+          receiveCount: message.receiveCount,
+          lastError: failure,
+        };
+        this.deadLetters.push(dead);
+        this.options.onDeadLetter?.(dead);
+      } else {
+        message.visibleAt = Date.now() + this.retryDelayMs * 2 ** (message.receiveCount - 1);
       }
     }
   }

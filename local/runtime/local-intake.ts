@@ -47,8 +47,11 @@ export interface LocalIntakeOptions {
   readonly presignExpirySeconds?: number;
   /** What an inconclusive GuardDuty result becomes. Default `ERROR`. */
   readonly guardDutyInconclusive?: InconclusivePolicy;
-  /** Retry behaviour of the three queues (SQS maxReceiveCount, batch size, backoff). Defaults: LocalQueue's. */
-  readonly queues?: Pick<LocalQueueOptions, 'maxReceiveCount' | 'batchSize' | 'retryDelayMs'>;
+  /**
+   * Retry behaviour and scale of the three queues (SQS maxReceiveCount, batch size, backoff, batches at once).
+   * Defaults: LocalQueue's.
+   */
+  readonly queues?: Pick<LocalQueueOptions, 'maxReceiveCount' | 'batchSize' | 'retryDelayMs' | 'concurrency'>;
   /** S3 clients per step (fault injection, instrumentation). Default: one client for every step. */
   readonly s3Clients?: Partial<Record<IntakeStep, S3Client>>;
   /** Port of the notification receiver on 127.0.0.1. Default: a free port. */

@@ -52,6 +52,8 @@ export const PAGE_USER = 'local-user';
 export const PAGE_TOKEN_LIFETIME_SECONDS = 12 * 3600;
 /** The upload page's static files. */
 export const WEB_ROOT = path.resolve(__dirname, '..', 'web');
+/** Most batches one local queue handles at once (Lambda's reserved concurrency, capped for one machine). */
+const LOCAL_MAX_BATCHES_AT_ONCE = 4;
 /** How often dead letters are looked for and reported. */
 const DEAD_LETTER_POLL_MS = 2_000;
 
@@ -276,6 +278,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         queues: {
           maxReceiveCount: config.intake.dlqMaxReceiveCount,
           batchSize: config.intake.handlers.scan.batchSize,
+          // Batches at once, as Lambda scales out to the reserved concurrency, capped for one machine.
+          concurrency: Math.min(config.intake.handlers.scan.reservedConcurrency, LOCAL_MAX_BATCHES_AT_ONCE),
         },
         logger,
       });

@@ -126,7 +126,84 @@ describe('LocalQueue', () => {
     await queue.stop();
     expect(() => queue.send('x')).toThrow('LocalQueue q is stopped');
     expect(() => new LocalQueue(async () => undefined, { name: 'bad', maxReceiveCount: 0 })).toThrow(
-      'LocalQueue bad: maxReceiveCount and batchSize must be at least 1',
+      'LocalQueue bad: maxReceiveCount, batchSize and concurrency must be at least 1',
+    );
+    expect(() => new LocalQueue(async () => undefined, { name: 'bad', concurrency: 0 })).toThrow(
+      'concurrency must be at least 1',
     );
   });
+
+  it('does not let one slow batch hold the messages behind it', async () => {
+    // Arrange: the first message hangs (a clamd that does not answer) until released.
+    let release: () => void = () => undefined;
+    const hung = new Promise<void>((resolve) => (release = resolve));
+    const done: string[] = [];
+    const queue = new LocalQueue(
+      async (event: SQSEvent) => {
+        for (const record of event.Records) {
+          if (record.body === 'slow') await hung;
+          done.push(record.body);
+        }
+      },
+      { name: 'q', batchSize: 1, concurrency: 3 },
+    );
+    // Act
+    queue.send('slow');
+    for (let i = 0; i < 5; i++) queue.send(`m${i}`);
+    await waitUntil(() => done.length === 5);
+    // Assert
+    expect(done.sort()).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect(queue.batchesInFlight).toBe(1);
+    release();
+    await queue.idle();
+    expect(done).toContain('slow');
+  });
+
+  it('runs at most `concurrency` batches at once', async () => {
+    // Arrange
+    let running = 0;
+    let peak = 0;
+    const queue = new LocalQueue(
+      async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running -= 1;
+      },
+      { name: 'q', batchSize: 2, concurrency: 3 },
+    );
+    // Act
+    for (let i = 0; i < 20; i++) queue.send(`m${i}`);
+    await queue.idle();
+    // Assert
+    expect(peak).toBe(3);
+    expect(queue.depth).toBe(0);
+  });
+
+  it('stop waits for every batch in flight', async () => {
+    // Arrange
+    const finished: string[] = [];
+    const queue = new LocalQueue(
+      async (event: SQSEvent) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        finished.push(event.Records[0]!.body);
+      },
+      { name: 'q', batchSize: 1, concurrency: 2 },
+    );
+    queue.send('a');
+    queue.send('b');
+    await waitUntil(() => queue.batchesInFlight === 2);
+    // Act
+    await queue.stop();
+    // Assert
+    expect(finished.sort()).toEqual(['a', 'b']);
+  });
 });
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
