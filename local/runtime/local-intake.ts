@@ -11,7 +11,7 @@ import { createScanHandler } from '../../lambda/scan/scan-handler';
 import { createS3Client, type S3Endpoint } from '../../lambda/shared/aws/s3-client';
 import type { InconclusivePolicy } from '../../lambda/shared/events/guardduty-scan-result';
 import { createBuiltinEngine } from '../../lambda/shared/scan/builtin-engine';
-import { createClamdEngine } from '../../lambda/shared/scan/clamd-engine';
+import { createClamdEngine, type ClamdEngineOptions } from '../../lambda/shared/scan/clamd-engine';
 import type { StatusStore } from '../../lambda/shared/status/upload-status';
 import { LocalQueue, type LocalQueueOptions } from '../events/local-queue';
 import { startNotificationReceiver, subscribeObjectCreated } from '../events/rgw-notifications';
@@ -37,6 +37,8 @@ export interface LocalIntakeOptions {
   readonly kmsKeyIds: IntakeKmsKeyIds;
   /** clamd address; unset = built-in engine only. */
   readonly clamd?: { readonly host: string; readonly port: number };
+  /** How long clamd may take for a verdict (floor + size at a throughput). Default: the clamd engine's. */
+  readonly clamdScanTimeout?: Pick<ClamdEngineOptions, 'scanTimeoutFloorMs' | 'scanThroughputBytesPerSecond'>;
   /** Where upload status records live. */
   readonly statusStore: StatusStore;
   /** Exact, lower-case content types accepted (each needs a key extension). */
@@ -164,7 +166,15 @@ export async function createLocalIntake(options: LocalIntakeOptions): Promise<Lo
       statusStore,
       engines: [
         createBuiltinEngine({ allowedTypes: options.allowedContentTypes }),
-        ...(options.clamd ? [createClamdEngine({ host: options.clamd.host, port: options.clamd.port })] : []),
+        ...(options.clamd
+          ? [
+              createClamdEngine({
+                host: options.clamd.host,
+                port: options.clamd.port,
+                ...options.clamdScanTimeout,
+              }),
+            ]
+          : []),
       ],
       config: {
         uploadsBucket: buckets.uploads,

@@ -18,10 +18,19 @@ import { loadConfig, type StowageConfig } from '../../lib/config';
 import { operationsTopicArn, type BucketPurpose } from '../../lib/config/naming';
 import { clamdStatus, startClamd, stopClamd, type ClamdServer } from '../servers/clamd';
 import { getFreePort, isPortFree, LOOPBACK } from '../servers/net';
-import { DEFAULT_KMS_KEY_ID, startRgw, stopRgw, type RgwObjectStore, type RgwServer } from '../servers/rgw';
+import type { SupervisorOptions } from '../servers/supervisor';
+import {
+  DEFAULT_KMS_KEY_ID,
+  startRgw,
+  stopRgw,
+  type RgwObjectStore,
+  type RgwOptions,
+  type RgwServer,
+} from '../servers/rgw';
 import { createConsoleSnsClient } from './console-sns-client';
 import { createIntakeHttpApiHandler } from './intake-api-handler';
 import { describeLeftover, findLeftovers } from './leftovers';
+import { superviseLocalServers } from './local-supervision';
 import {
   acquireDataDirLock,
   assertLocalDataDir,
@@ -38,7 +47,7 @@ import {
 import { ensureLocalBuckets, localKmsKeyIds, type LocalKmsKeyIds } from './local-buckets';
 import { FileStatusStore } from './file-status-store';
 import { startLocalHttpServer, type LocalHttpServer } from './local-http-server';
-import { createLocalIntake, UPLOADS_PREFIX, type LocalIntake } from './local-intake';
+import { createLocalIntake, UPLOADS_PREFIX, type LocalIntake, type LocalIntakeOptions } from './local-intake';
 import { openLocalJwt, type LocalJwt } from './local-jwt';
 import { preflight } from './local-preflight';
 import { startLocalVerifier, type LocalVerifier, type VerifierRun } from './local-verifier';
@@ -98,6 +107,10 @@ export interface LocalModeOptions {
   readonly preflight?: boolean;
   /** Log level of the handlers' structured logs. Default `WARN`. */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** How long clamd may take for a verdict: floor + size at a throughput. Default: the clamd engine's (15 s + 16 MiB/s). */
+  readonly clamdScanTimeout?: LocalIntakeOptions['clamdScanTimeout'];
+  /** Restart policy for the servers this run started (backoff, failures before giving up). Default: the supervisor's. */
+  readonly supervision?: Omit<SupervisorOptions, 'say'>;
   /** Where the ready lines and notes go. Default: stdout. */
   readonly out?: (line: string) => void;
   /** Where failures go: verifier alerts, dead letters, stop problems. Default: stderr. */
@@ -183,22 +196,22 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     // Servers: RGW and clamd in the data directory, reused when already running from it.
     const kmsKeyIds: LocalKmsKeyIds = external ? sameKeyForAll(external.kmsKeyId) : localKmsKeyIds(config);
     const started: { rgw?: RgwServer; clamd?: ClamdServer } = {};
+    const rgwOptions: RgwOptions = {
+      dataDir: paths.rgw,
+      objectStore: options.objectStore ?? 'bluestore',
+      kmsKeyIds: Object.values(kmsKeyIds),
+      // Real days: a lifecycle "day" of local mode's persistent store is a day.
+      lifecycleDaySeconds: 86_400,
+      // The daemons die with local mode, even on SIGKILL.
+      followParent: true,
+    };
     const leftovers = await findLeftovers({
       ...(external ? {} : { rgw: paths.rgw }),
       ...(ownClamd ? { clamd: paths.clamd } : {}),
     });
     for (const leftover of leftovers) err(describeLeftover(leftover));
     const [rgwResult, clamdResult] = await Promise.allSettled([
-      external
-        ? Promise.resolve(undefined)
-        : startRgw({
-            dataDir: paths.rgw,
-            objectStore: options.objectStore ?? 'bluestore',
-            kmsKeyIds: Object.values(kmsKeyIds),
-            // Real days: a lifecycle "day" of local mode's persistent store is a day.
-            lifecycleDaySeconds: 86_400,
-            followParent: true,
-          }),
+      external ? Promise.resolve(undefined) : startRgw(rgwOptions),
       ownClamd
         ? startClamd({
             dataDir: paths.clamd,
@@ -270,6 +283,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
           quarantine: kmsKeyIds.quarantine,
         },
         ...(clamd ? { clamd } : {}),
+        ...(options.clamdScanTimeout ? { clamdScanTimeout: options.clamdScanTimeout } : {}),
         statusStore,
         allowedContentTypes: config.uploads.allowedContentTypes,
         maxUploadBytes: config.uploads.maxSizeBytes,
@@ -437,6 +451,17 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     })) {
       out(line);
     }
+
+    // Supervision of the servers this run started; stopped first (cleanups run newest first), so that servers
+    // being stopped on purpose are not restarted.
+    const supervisor = superviseLocalServers(
+      {
+        ...(started.rgw ? { rgw: { server: started.rgw, options: rgwOptions } } : {}),
+        ...(started.clamd ? { clamd: { server: started.clamd, dataDir: paths.clamd } } : {}),
+      },
+      { say: err, ...options.supervision },
+    );
+    cleanups.push(() => supervisor.stop());
 
     let stopping: Promise<void> | undefined;
     return {
