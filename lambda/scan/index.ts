@@ -38,4 +38,5 @@ export const handler = createScanHandler({
   },
   logger,
   metrics,
+  ...(config.dlqMaxReceiveCount ? { deadLetter: { maxReceiveCount: config.dlqMaxReceiveCount } } : {}),
 });

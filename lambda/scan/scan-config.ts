@@ -18,6 +18,12 @@ const schema = z.object({
     .optional()
     .or(z.literal('')),
   [HANDLER_ENV.GUARDDUTY_INCONCLUSIVE_VERDICT]: z.enum(['ERROR', 'SUSPICIOUS']).default('ERROR'),
+  [HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT]: z.coerce
+    .number()
+    .int('a whole number')
+    .min(1, 'at least 1')
+    .max(1000, 'at most 1000')
+    .optional(),
 });
 
 export interface ScanHandlerConfig {
@@ -28,6 +34,8 @@ export interface ScanHandlerConfig {
   readonly allowedTypes: readonly string[];
   readonly clamd?: { readonly host: string; readonly port: number };
   readonly guardDutyInconclusive: 'ERROR' | 'SUSPICIOUS';
+  /** The intake queue's maxReceiveCount; unset: dead-letter reasons are not recorded. */
+  readonly dlqMaxReceiveCount?: number;
 }
 
 /** Reads the scan handler's environment (called once, at cold start). */
@@ -49,5 +57,8 @@ export function loadScanConfig(env: Readonly<Record<string, string | undefined>>
       ? { clamd: { host: clamd.slice(0, separator), port: Number(clamd.slice(separator + 1)) } }
       : {}),
     guardDutyInconclusive: values[HANDLER_ENV.GUARDDUTY_INCONCLUSIVE_VERDICT],
+    ...(values[HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT] !== undefined
+      ? { dlqMaxReceiveCount: values[HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT] }
+      : {}),
   };
 }

@@ -5,7 +5,9 @@ import { decodeIntakeMessage } from '../shared/events/intake-message';
 import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
 import { KeyedSerializer } from '../shared/pipeline/keyed-serializer';
 import { sqsBatchHandler } from '../shared/pipeline/sqs-batch-handler';
-import { scanObject, type ScanDependencies } from '../shared/pipeline/scan-object';
+import type { DeadLetterPolicy } from '../shared/pipeline/dead-letter-reason';
+import { scanObject, ScanIncompleteError, type ScanDependencies } from '../shared/pipeline/scan-object';
+import { parseUploadKey } from '../shared/pipeline/upload-key';
 
 const OUTCOME_METRICS = {
   republished: 'ScanRepublished',
@@ -19,9 +21,11 @@ const OUTCOME_METRICS = {
  * reported per record (`batchItemFailures`), so only the failed ones are retried. A record fails when its message
  * is invalid, a scan could not complete (ERROR verdict), or anything unexpected happened (throttling, KMS
  * AccessDenied, PutEvents entry failure); it is acknowledged otherwise, including objects already gone or rejected.
+ * With `deadLetter` (the intake queue's maxReceiveCount), a record's last failing delivery gives its uploads the
+ * reason `dead-lettered after N attempts: …` instead of "retrying".
  */
 export function createScanHandler(
-  deps: ScanDependencies & { readonly metrics: HandlerMetrics },
+  deps: ScanDependencies & { readonly metrics: HandlerMetrics; readonly deadLetter?: DeadLetterPolicy },
 ): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
   const { metrics } = deps;
   // Two deliveries of one object in one batch run in turn: the second finds the first's verdict.
@@ -45,5 +49,26 @@ export function createScanHandler(
     }
   };
 
-  return sqsBatchHandler(recordHandler, metrics);
+  return sqsBatchHandler(recordHandler, metrics, {
+    ...(deps.deadLetter
+      ? {
+          deadLetter: {
+            policy: deps.deadLetter,
+            statusStore: deps.statusStore,
+            uploadIdsOf: (record) =>
+              decodeIntakeMessage(record.body).flatMap((trigger) => {
+                const upload = parseUploadKey(trigger.object.key);
+                return upload ? [upload.uploadId] : [];
+              }),
+            describeFailure: (error) =>
+              error instanceof ScanIncompleteError ? 'scan could not complete' : 'scanning failed',
+            onRecordFailure: (uploadId, error) =>
+              deps.logger.error('could not record the dead-letter reason', {
+                uploadId,
+                error: error as Error,
+              }),
+          },
+        }
+      : {}),
+  });
 }

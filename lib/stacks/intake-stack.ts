@@ -163,6 +163,8 @@ export class IntakeStack extends Stack {
       [HANDLER_ENV.MAX_UPLOAD_BYTES]: String(config.uploads.maxSizeBytes),
       [HANDLER_ENV.ALLOWED_CONTENT_TYPES]: config.uploads.allowedContentTypes.join(','),
       [HANDLER_ENV.GUARDDUTY_INCONCLUSIVE_VERDICT]: config.intake.guardDuty.inconclusiveVerdict,
+      // The intake queue's maxReceiveCount: the last failing delivery records the dead-letter reason.
+      [HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT]: String(config.intake.dlqMaxReceiveCount),
       ...(config.intake.clamdAddress ? { [HANDLER_ENV.CLAMD_ADDRESS]: config.intake.clamdAddress } : {}),
     });
     this.quarantineHandler = this.handler(

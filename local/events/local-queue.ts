@@ -4,6 +4,9 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 /** What a queue consumer is: the same signature as an SQS-triggered Lambda handler with partial batch responses. */
 export type BatchConsumer = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
 
+/** Deliveries before a message is dead-lettered when the options name none (SQS maxReceiveCount). */
+export const DEFAULT_MAX_RECEIVE_COUNT = 5;
+
 export interface LocalQueueOptions {
   /** Queue name, shown in the records' eventSourceARN. */
   readonly name: string;
@@ -63,7 +66,7 @@ export class LocalQueue {
     private readonly consumer: BatchConsumer,
     private readonly options: LocalQueueOptions,
   ) {
-    this.maxReceiveCount = options.maxReceiveCount ?? 5;
+    this.maxReceiveCount = options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
     this.batchSize = options.batchSize ?? 10;
     this.retryDelayMs = options.retryDelayMs ?? 200;
     this.concurrency = options.concurrency ?? 4;

@@ -6,6 +6,7 @@ import { KeyedSerializer } from '../../lambda/shared/pipeline/keyed-serializer';
 import {
   toStatusRecord,
   updatableFields,
+  withoutRemovedFields,
   withoutUndefined,
 } from '../../lambda/shared/status/status-record-fields';
 import { StatusConflictError, StatusNotFoundError } from '../../lambda/shared/status/upload-status';
@@ -74,11 +75,12 @@ export class FileStatusStore implements StatusStore {
       const current = await this.read(uploadId);
       if (!current) throw new StatusNotFoundError(uploadId);
       if (expectedStatus && !expectedStatus.includes(current.status)) return current;
-      const next: StatusRecord = withoutUndefined({
-        ...current,
-        ...updatableFields(update),
-        updatedAt: this.now().toISOString(),
-      });
+      const next: StatusRecord = withoutUndefined(
+        withoutRemovedFields(
+          { ...current, ...updatableFields(update), updatedAt: this.now().toISOString() },
+          update,
+        ),
+      );
       const temporary = await this.writeTemporary(next);
       try {
         await rename(temporary, this.fileOf(uploadId));

@@ -13,7 +13,7 @@ import type { InconclusivePolicy } from '../../lambda/shared/events/guardduty-sc
 import { createBuiltinEngine } from '../../lambda/shared/scan/builtin-engine';
 import { createClamdEngine, type ClamdEngineOptions } from '../../lambda/shared/scan/clamd-engine';
 import type { StatusStore } from '../../lambda/shared/status/upload-status';
-import { LocalQueue, type LocalQueueOptions } from '../events/local-queue';
+import { DEFAULT_MAX_RECEIVE_COUNT, LocalQueue, type LocalQueueOptions } from '../events/local-queue';
 import { startNotificationReceiver, subscribeObjectCreated } from '../events/rgw-notifications';
 import { CountingMetrics } from './counting-metrics';
 import type { IntakeBucketNames, IntakeKmsKeyIds } from './intake-buckets';
@@ -182,6 +182,8 @@ export async function createLocalIntake(options: LocalIntakeOptions): Promise<Lo
       },
       logger,
       metrics: metrics.scan,
+      // As on AWS: the last failing delivery says the upload was dead-lettered.
+      deadLetter: { maxReceiveCount: options.queues?.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT },
     }),
     { ...options.queues, name: 'stowage-local-intake' },
   );

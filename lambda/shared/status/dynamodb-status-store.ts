@@ -5,7 +5,7 @@ import {
   STATUS_TABLE_PARTITION_KEY,
   STATUS_TABLE_TTL_ATTRIBUTE,
 } from './status-table';
-import { toStatusRecord, updatableFields } from './status-record-fields';
+import { removedFields, toStatusRecord, updatableFields } from './status-record-fields';
 import { StatusConflictError, StatusNotFoundError } from './upload-status';
 import type { StatusRecord, StatusStore, StatusUpdate, UploadStatus } from './upload-status';
 
@@ -109,6 +109,10 @@ export class DynamoDbStatusStore implements StatusStore {
       values[`:${field}`] = value;
       assignments.push(`#${field} = :${field}`);
     }
+    const removals = removedFields(update).map((field) => {
+      names[`#${field}`] = field;
+      return `#${field}`;
+    });
     let condition = 'attribute_exists(#id)';
     if (expectedStatus) {
       names['#status'] = 'status';
@@ -122,7 +126,7 @@ export class DynamoDbStatusStore implements StatusStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { [STATUS_TABLE_PARTITION_KEY]: uploadId },
-        UpdateExpression: `SET ${assignments.join(', ')}`,
+        UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,

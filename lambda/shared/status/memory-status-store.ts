@@ -1,4 +1,9 @@
-import { toStatusRecord, updatableFields, withoutUndefined } from './status-record-fields';
+import {
+  toStatusRecord,
+  updatableFields,
+  withoutRemovedFields,
+  withoutUndefined,
+} from './status-record-fields';
 import { StatusConflictError, StatusNotFoundError } from './upload-status';
 import type { StatusRecord, StatusStore, StatusUpdate, UploadStatus } from './upload-status';
 
@@ -37,11 +42,10 @@ export class MemoryStatusStore implements StatusStore {
     const current = this.records.get(uploadId);
     if (!current) throw new StatusNotFoundError(uploadId);
     if (expectedStatus && !expectedStatus.includes(current.status)) return withoutUndefined(current);
-    const next: StatusRecord = {
-      ...current,
-      ...updatableFields(update),
-      updatedAt: this.now().toISOString(),
-    };
+    const next: StatusRecord = withoutRemovedFields(
+      { ...current, ...updatableFields(update), updatedAt: this.now().toISOString() },
+      update,
+    );
     this.records.set(uploadId, next);
     return withoutUndefined(next);
   }

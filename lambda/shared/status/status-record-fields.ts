@@ -62,3 +62,29 @@ export function toStatusRecord(item: Record<string, unknown>): StatusRecord {
   }
   return record as unknown as StatusRecord;
 }
+
+/** Statuses after which an upload has nothing left to explain: a retry or dead-letter reason would be stale. */
+const FINAL_STATUSES_WITHOUT_REASON: ReadonlySet<StatusRecord['status']> = new Set([
+  'processed',
+  'quarantined',
+]);
+
+/**
+ * Fields an update removes: an update that moves a record to `processed` or `quarantined` without a reason of its
+ * own drops the previous one ("scan could not complete, retrying", "dead-lettered after 5 attempts: …"), so a
+ * redriven or requeued upload that completes never keeps a reason that is no longer true.
+ */
+export function removedFields(update: StatusUpdate): readonly 'reason'[] {
+  return update.status !== undefined &&
+    FINAL_STATUSES_WITHOUT_REASON.has(update.status) &&
+    update.reason === undefined
+    ? ['reason']
+    : [];
+}
+
+/** `record` without the fields `update` removes (see removedFields). */
+export function withoutRemovedFields(record: StatusRecord, update: StatusUpdate): StatusRecord {
+  const copy: Record<string, unknown> = { ...record };
+  for (const field of removedFields(update)) delete copy[field];
+  return copy as unknown as StatusRecord;
+}

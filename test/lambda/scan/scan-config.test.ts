@@ -36,6 +36,15 @@ describe('loadScanConfig', () => {
     expect(config.guardDutyInconclusive).toBe('SUSPICIOUS');
   });
 
+  it('reads the intake queue maxReceiveCount for dead-letter reasons, and names a bad one', () => {
+    // Act / Assert
+    expect(loadScanConfig({ ...BASE, STOWAGE_DLQ_MAX_RECEIVE_COUNT: '5' }).dlqMaxReceiveCount).toBe(5);
+    expect(loadScanConfig(BASE).dlqMaxReceiveCount).toBeUndefined();
+    expect(() => loadScanConfig({ ...BASE, STOWAGE_DLQ_MAX_RECEIVE_COUNT: '0' })).toThrow(
+      /STOWAGE_DLQ_MAX_RECEIVE_COUNT/,
+    );
+  });
+
   it('names every bad variable', () => {
     // Arrange / Act / Assert
     expect(() => loadScanConfig({ ...BASE, STOWAGE_RESULTS_BUS: '', STOWAGE_CLAMD_ADDRESS: 'nope' })).toThrow(

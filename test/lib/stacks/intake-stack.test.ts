@@ -125,6 +125,7 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
         Environment: {
           Variables: Match.objectLike({
             [HANDLER_ENV.GUARDDUTY_INCONCLUSIVE_VERDICT]: config().intake.guardDuty.inconclusiveVerdict,
+            [HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT]: String(config().intake.dlqMaxReceiveCount),
             [HANDLER_ENV.RESULTS_BUS]: { Ref: Match.stringLikeRegexp('^ResultsBus') },
           }),
         },

@@ -120,6 +120,42 @@ describe('local mode and clamd faults', () => {
     }
   }, 60_000);
 
+  it('gives a dead-lettered upload a reason that says so, and a redrive that completes it clears the reason', async () => {
+    // Arrange: clamd hangs through every delivery of the upload's message.
+    const pid = clamdPid();
+    const queue = local.intake.queues.intake;
+    const deadBefore = queue.deadLettered.length;
+    process.kill(pid, 'SIGSTOP');
+    let uploadId: string;
+    try {
+      uploadId = (await upload('dead letter.pdf', cleanPdf('dead-lettered'))).uploadId;
+      // Act
+      await waitFor(
+        'the message in the DLQ',
+        () => (queue.deadLettered.length > deadBefore ? true : undefined),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+        },
+      );
+      // Assert
+      await expect(statusOf(uploadId)).resolves.toMatchObject({
+        status: 'error',
+        reason: 'dead-lettered after 5 attempts: scan could not complete',
+      });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+
+    // Act: the redrive (what the operations handler does on AWS) with clamd running again.
+    queue.send(queue.deadLettered[deadBefore]!.body);
+
+    // Assert
+    const processed = await until(uploadId, 'processed', 30_000);
+    expect(processed.reason).toBeUndefined();
+    expect(processed.verdict).toMatchObject({ status: 'CLEAN', engine: 'builtin+clamav' });
+  }, 120_000);
+
   it('restarts a killed clamd and scans the next upload with it', async () => {
     // Arrange
     const before = clamdPid();

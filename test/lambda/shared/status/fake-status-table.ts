@@ -48,7 +48,7 @@ function conditionHolds(expression: string, item: Item | undefined, names: Names
 }
 
 /**
- * A small in-memory DynamoDB table behind a mocked DynamoDBDocumentClient: Put, Get and `SET`-only Update with
+ * A small in-memory DynamoDB table behind a mocked DynamoDBDocumentClient: Put, Get and Update (`SET`, then optionally `REMOVE`) with
  * the condition expressions DynamoDbStatusStore writes. Lets the shared StatusStore contract run against the
  * DynamoDB store's real requests.
  */
@@ -83,12 +83,13 @@ export function installFakeStatusTable(
       throw conditionalCheckFailed();
     }
     const next: Item = structuredClone(current ?? { uploadId: key });
-    const set = /^SET (.+)$/.exec(input.UpdateExpression ?? '');
+    const set = /^SET (.+?)(?: REMOVE (.+))?$/.exec(input.UpdateExpression ?? '');
     if (!set?.[1]) throw new Error(`update expression not understood: ${input.UpdateExpression}`);
     for (const assignment of set[1].split(',')) {
       const [name = '', value = ''] = assignment.split('=').map((part) => part.trim());
       next[attributeName(name, names)] = structuredClone(attributeValue(value, values));
     }
+    for (const removed of set[2]?.split(',') ?? []) delete next[attributeName(removed.trim(), names)];
     items.set(key, next);
     return { Attributes: structuredClone(next) };
   });

@@ -50,6 +50,40 @@ export function describeStatusStoreContract(name: string, makeStore: () => Statu
       await expect(store.get(record.uploadId)).resolves.toEqual(record);
     });
 
+    it.each(['processed', 'quarantined'] as const)(
+      'drops a stale reason when an update moves the record to %s without one',
+      async (status) => {
+        // Arrange: a record dead-lettered earlier, then redriven.
+        const record = pendingRecord({
+          status: 'error',
+          reason: 'dead-lettered after 5 attempts: scan could not complete',
+        });
+        await store.create(record);
+        // Act
+        const updated = await store.update(record.uploadId, { status }, ['pending', 'scanning', 'error']);
+        // Assert
+        expect(updated.reason).toBeUndefined();
+        expect('reason' in updated).toBe(false);
+        expect((await store.get(record.uploadId))?.reason).toBeUndefined();
+        expect((await store.get(record.uploadId))?.status).toBe(status);
+      },
+    );
+
+    it('keeps the reason on other updates, and takes a new one', async () => {
+      // Arrange
+      const record = pendingRecord({ status: 'error', reason: 'scan could not complete, retrying' });
+      await store.create(record);
+      // Act
+      const scanning = await store.update(record.uploadId, { status: 'scanning' });
+      const dead = await store.update(record.uploadId, {
+        status: 'error',
+        reason: 'dead-lettered after 5 attempts: x',
+      });
+      // Assert
+      expect(scanning.reason).toBe('scan could not complete, retrying');
+      expect(dead.reason).toBe('dead-lettered after 5 attempts: x');
+    });
+
     it('returns undefined for an unknown id', async () => {
       // Act / Assert
       await expect(store.get('no-such-id')).resolves.toBeUndefined();
