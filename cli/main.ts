@@ -11,6 +11,7 @@ import type * as Local from './commands/local';
 import type * as Report from './commands/report';
 import type * as Scan from './commands/scan';
 import { processCommandIo } from './shared/command-io';
+import { findUnknownCommand } from './unknown-command';
 import { USAGE_EXIT_CODE, UsageError } from './shared/usage-error';
 
 /** What backup commands get from the process: output streams and the environment, read once here. */
@@ -87,8 +88,17 @@ export function buildProgram(argv?: readonly string[]): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram(argv);
+  const unknown = findUnknownCommand(program, argv.slice(2));
+  if (unknown) {
+    process.stderr.write(
+      `stowage: unknown command '${unknown.typed}' (commands: ${unknown.known.join(', ')}; see ${unknown.parent} --help)\n`,
+    );
+    process.exitCode = USAGE_EXIT_CODE;
+    return;
+  }
   try {
-    await buildProgram(argv).parseAsync([...argv]);
+    await program.parseAsync([...argv]);
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; usage mistakes exit 2 like every other error.
