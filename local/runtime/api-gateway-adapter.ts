@@ -31,7 +31,10 @@ export interface ApiGatewayAdapterOptions {
   readonly handler: HttpApiHandler;
   /** The JWT authorizer of every route. Required. */
   readonly authorize: HttpApiAuthorizer;
-  /** Route keys (`METHOD /path/{param}`) the API has; any other request gets 404. Default INTAKE_ROUTE_KEYS. */
+  /**
+   * Route keys (`METHOD /path/{param}`) the API has. A path no route has gets 404; a path a route has, with another
+   * method, gets 405 with `Allow` (local only: API Gateway's HTTP API answers 404). Default INTAKE_ROUTE_KEYS.
+   */
   readonly routeKeys?: readonly string[];
   /** Largest request body accepted; a larger one gets 413. Default DEFAULT_MAX_BODY_BYTES. */
   readonly maxBodyBytes?: number;
@@ -107,6 +110,11 @@ function matchRoute(
     return { routeKey: route.routeKey, pathParameters };
   }
   return undefined;
+}
+
+/** Methods of the routes whose path matches the raw path, in route order (none: the path is unknown). */
+function allowedMethods(routes: readonly CompiledRoute[], rawPath: string): string[] {
+  return [...new Set(routes.filter((route) => route.pattern.test(rawPath)).map((route) => route.method))];
 }
 
 /** A percent-decoded path segment; one with a broken escape is passed on as it is (the handler validates it). */
@@ -334,7 +342,7 @@ function lambdaContext(functionName: string, timeoutMs: number, started: number)
 
 /**
  * API Gateway's HTTP API in front of a Lambda handler, for Node's http server: matches the request to a route
- * (else 404 `{"message":"Not Found"}`), refuses bodies over the limit (413), runs the JWT authorizer (401
+ * (else 404 `{"message":"Not Found"}`, or 405 with `Allow` when only the method is wrong), refuses bodies over the limit (413), runs the JWT authorizer (401
  * `{"message":"Unauthorized"}`), maps the request to a payload 2.0 event, calls the handler as Lambda would, and
  * maps its result back. A handler that throws gets 500 `{"message":"Internal Server Error"}`; the error is logged.
  */
@@ -357,7 +365,14 @@ export function createApiGatewayAdapter(
     const route = matchRoute(routes, request.method ?? '', rawPath);
     if (!route) {
       request.resume();
-      send(response, jsonMessage(404, 'Not Found'), requestId);
+      const allow = allowedMethods(routes, rawPath);
+      send(
+        response,
+        allow.length > 0
+          ? jsonMessage(405, 'Method Not Allowed', { allow: allow.join(', ') })
+          : jsonMessage(404, 'Not Found'),
+        requestId,
+      );
       return;
     }
     const declaredLength = Number(request.headers['content-length'] ?? 0);

@@ -40,8 +40,11 @@ export interface LocalHttpServerOptions {
   readonly maxBodyBytes?: number;
   /** Further `Host` header values accepted besides the loopback names of the port. Default: none. */
   readonly allowedHosts?: readonly string[];
-  /** Where failures are logged. Default: a Powertools Logger at WARN, service `stowage-local`. */
-  readonly logger?: Pick<Logger, 'error'>;
+  /**
+   * Where failures (ERROR, with the error) and requests their client aborted (INFO, no stack: nothing failed here)
+   * are logged. Default: a Powertools Logger at WARN, service `stowage-local`.
+   */
+  readonly logger?: Pick<Logger, 'error' | 'info'>;
 }
 
 export interface LocalHttpServer {
@@ -133,6 +136,16 @@ function s3OriginOf(endpoint: string): string {
 function isErrnoException(error: unknown, ...codes: string[]): boolean {
   return (
     typeof error === 'object' && error !== null && codes.includes((error as NodeJS.ErrnoException).code ?? '')
+  );
+}
+
+/** True when reading `request` failed because its client closed the connection before sending all of it. */
+export function isClientAbort(request: IncomingMessage, error: unknown): boolean {
+  return (
+    request.destroyed &&
+    !request.complete &&
+    (isErrnoException(error, 'ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE') ||
+      (error as Error)?.message === 'aborted')
   );
 }
 
@@ -272,6 +285,12 @@ export async function startLocalHttpServer(options: LocalHttpServerOptions): Pro
 
   const server = createServer((request, response) => {
     dispatch(request, response).catch((error: unknown) => {
+      if (isClientAbort(request, error)) {
+        // The client went away mid-request (closed tab, cancelled upload): nothing to answer, nothing broke.
+        logger.info('client aborted the request', { method: request.method, url: request.url });
+        response.destroy();
+        return;
+      }
       logger.error('request failed', { method: request.method, url: request.url, error: error as Error });
       if (response.headersSent) {
         response.destroy();

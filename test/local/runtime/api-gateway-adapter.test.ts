@@ -272,12 +272,33 @@ describe('API Gateway adapter: result → HTTP response', () => {
 
 describe('API Gateway adapter: what never reaches the handler', () => {
   it.each([
-    ['GET /uploads', 'GET', '/uploads'],
-    ['POST /uploads/{id}', 'POST', '/uploads/x'],
-    ['DELETE /uploads/{id}', 'DELETE', '/uploads/x'],
+    ['GET /uploads', 'GET', '/uploads', 'POST'],
+    ['POST /uploads/{id}', 'POST', '/uploads/x', 'GET'],
+    ['DELETE /uploads/{id}', 'DELETE', '/uploads/x', 'GET'],
+    ['HEAD /uploads/{id}', 'HEAD', '/uploads/x', 'GET'],
+    ['OPTIONS', 'OPTIONS', '/uploads', 'POST'],
+  ])(
+    'answers %s (a known path, a wrong method) with 405 and Allow before the authorizer',
+    async (_case, method, path, allow) => {
+      // Arrange
+      const authorize = fixedAuthorizer();
+      const harness = await listen({ authorize });
+
+      // Act
+      const response = await send(harness.url, { method, path });
+
+      // Assert
+      expect(response.status).toBe(405);
+      expect(response.headers.allow).toBe(allow);
+      if (method !== 'HEAD') expect(response.json()).toEqual({ message: 'Method Not Allowed' });
+      expect(authorize).not.toHaveBeenCalled();
+      expect(harness.handler).not.toHaveBeenCalled();
+    },
+  );
+
+  it.each([
     ['a nested path', 'GET', '/uploads/x/y'],
     ['a trailing slash', 'POST', '/uploads/'],
-    ['OPTIONS', 'OPTIONS', '/uploads'],
   ])('answers %s with 404 Not Found before the authorizer', async (_case, method, path) => {
     // Arrange
     const authorize = fixedAuthorizer();

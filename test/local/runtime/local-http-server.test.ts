@@ -1,5 +1,6 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 
@@ -45,7 +46,7 @@ async function start(overrides: Partial<LocalHttpServerOptions> = {}): Promise<L
     webRoot,
     pageConfig: PAGE_CONFIG,
     s3Endpoint: S3_ENDPOINT,
-    logger: { error: jest.fn() },
+    logger: { error: jest.fn(), info: jest.fn() },
     ...overrides,
   });
   return server;
@@ -338,11 +339,52 @@ describe('local HTTP server: the API behind the JWT authorizer', () => {
     const { url } = await start();
 
     // Act
-    const response = await send(url, { method: 'DELETE', path: '/uploads/abc' });
+    const response = await send(url, { method: 'GET', path: '/uploads/abc/def' });
 
     // Assert
     expect(response.status).toBe(404);
     expect(response.json()).toEqual({ message: 'Not Found' });
+  });
+
+  it('logs a request its client aborted mid-body at INFO, without an error or stack, and keeps serving', async () => {
+    // Arrange
+    const logger = { error: jest.fn(), info: jest.fn() };
+    const { url, port } = await start({ logger });
+    const token = await jwt.mintToken({ user: 'alice' });
+    // Act: headers promise 1000 bytes; 10 arrive, then the client goes away.
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `POST /uploads HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"fileName"',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    const deadline = Date.now() + 5_000;
+    while (logger.info.mock.calls.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Assert
+    expect(logger.info).toHaveBeenCalledWith('client aborted the request', {
+      method: 'POST',
+      url: '/uploads',
+    });
+    expect(logger.error).not.toHaveBeenCalled();
+    expect(echoHandler).not.toHaveBeenCalled();
+    expect((await send(url, { path: '/' })).status).toBe(200);
+  });
+
+  it('answers a wrong method on a known API path with 405 and Allow', async () => {
+    // Arrange
+    const { url } = await start();
+
+    // Act
+    const response = await send(url, { method: 'DELETE', path: '/uploads/abc' });
+
+    // Assert
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('GET');
+    expect(response.json()).toEqual({ message: 'Method Not Allowed' });
   });
 
   it('serves the JWKS that verifies its tokens', async () => {
