@@ -30,4 +30,5 @@ export const handler = createProcessHandler({
   },
   logger,
   metrics,
+  ...(config.dlqMaxReceiveCount ? { deadLetter: { maxReceiveCount: config.dlqMaxReceiveCount } } : {}),
 });

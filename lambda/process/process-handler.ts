@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
 import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
+import type { DeadLetterPolicy } from '../shared/pipeline/dead-letter-reason';
 import { processUpload, type ProcessDependencies } from '../shared/pipeline/process-upload';
 import { createResultsBatchHandler } from '../shared/pipeline/results-batch-handler';
 
@@ -19,7 +20,7 @@ export const END_TO_END_LATENCY_METRIC = 'EndToEndLatency';
 
 /** SQS batch of CLEAN results → verified move into the processed bucket with a manifest, per-record failures. */
 export function createProcessHandler(
-  deps: ProcessDependencies & { readonly metrics: HandlerMetrics },
+  deps: ProcessDependencies & { readonly metrics: HandlerMetrics; readonly deadLetter?: DeadLetterPolicy },
 ): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
   const now = deps.now ?? (() => new Date());
   return createResultsBatchHandler({
@@ -33,6 +34,15 @@ export function createProcessHandler(
     },
     metrics: deps.metrics,
     metricFor: (outcome) => OUTCOME_METRICS[outcome.kind],
+    ...(deps.deadLetter
+      ? {
+          deadLetter: {
+            policy: deps.deadLetter,
+            statusStore: deps.statusStore,
+            failure: 'moving the file to processed failed',
+          },
+        }
+      : {}),
     failureMetric: 'ProcessFailures',
   });
 }

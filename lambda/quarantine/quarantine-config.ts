@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { HANDLER_ENV } from '../shared/handler-env';
+import { maxReceiveCountSetting } from '../shared/pipeline/dead-letter-reason';
 import { parseHandlerEnv } from '../shared/pipeline/handler-config';
 
 const required = z.string().trim().min(1, 'required');
@@ -11,6 +12,7 @@ const schema = z.object({
   [HANDLER_ENV.QUARANTINE_KEY_ARN]: required,
   [HANDLER_ENV.STATUS_TABLE]: required,
   [HANDLER_ENV.ENV_NAME]: required,
+  [HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT]: maxReceiveCountSetting,
 });
 
 export interface QuarantineHandlerConfig {
@@ -19,6 +21,8 @@ export interface QuarantineHandlerConfig {
   readonly quarantineKeyArn: string;
   readonly statusTable: string;
   readonly envName: string;
+  /** The queue's maxReceiveCount; unset: dead-letter reasons are not recorded. */
+  readonly dlqMaxReceiveCount?: number;
 }
 
 /** Reads the quarantine handler's environment (called once, at cold start). */
@@ -32,5 +36,8 @@ export function loadQuarantineConfig(
     quarantineKeyArn: values[HANDLER_ENV.QUARANTINE_KEY_ARN],
     statusTable: values[HANDLER_ENV.STATUS_TABLE],
     envName: values[HANDLER_ENV.ENV_NAME],
+    ...(values[HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT] !== undefined
+      ? { dlqMaxReceiveCount: values[HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT] }
+      : {}),
   };
 }

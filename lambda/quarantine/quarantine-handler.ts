@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
 import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
+import type { DeadLetterPolicy } from '../shared/pipeline/dead-letter-reason';
 import { quarantineUpload, type QuarantineDependencies } from '../shared/pipeline/quarantine-upload';
 import { createResultsBatchHandler } from '../shared/pipeline/results-batch-handler';
 
@@ -19,7 +20,11 @@ export const END_TO_END_LATENCY_METRIC = 'EndToEndLatency';
 
 /** SQS batch of INFECTED/SUSPICIOUS results → verified move into the quarantine bucket, per-record failures. */
 export function createQuarantineHandler(
-  deps: QuarantineDependencies & { readonly metrics: HandlerMetrics; readonly now?: () => Date },
+  deps: QuarantineDependencies & {
+    readonly metrics: HandlerMetrics;
+    readonly now?: () => Date;
+    readonly deadLetter?: DeadLetterPolicy;
+  },
 ): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
   const now = deps.now ?? (() => new Date());
   return createResultsBatchHandler({
@@ -34,6 +39,15 @@ export function createQuarantineHandler(
     },
     metrics: deps.metrics,
     metricFor: (outcome) => OUTCOME_METRICS[outcome.kind],
+    ...(deps.deadLetter
+      ? {
+          deadLetter: {
+            policy: deps.deadLetter,
+            statusStore: deps.statusStore,
+            failure: 'moving the file to quarantine failed',
+          },
+        }
+      : {}),
     failureMetric: 'QuarantineFailures',
   });
 }

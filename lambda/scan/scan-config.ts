@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { HANDLER_ENV } from '../shared/handler-env';
+import { maxReceiveCountSetting } from '../shared/pipeline/dead-letter-reason';
 import { parseHandlerEnv } from '../shared/pipeline/handler-config';
 import { DEFAULT_ALLOWED_TYPES } from '../shared/scan/media-types';
 
@@ -18,12 +19,7 @@ const schema = z.object({
     .optional()
     .or(z.literal('')),
   [HANDLER_ENV.GUARDDUTY_INCONCLUSIVE_VERDICT]: z.enum(['ERROR', 'SUSPICIOUS']).default('ERROR'),
-  [HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT]: z.coerce
-    .number()
-    .int('a whole number')
-    .min(1, 'at least 1')
-    .max(1000, 'at most 1000')
-    .optional(),
+  [HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT]: maxReceiveCountSetting,
 });
 
 export interface ScanHandlerConfig {

@@ -176,6 +176,7 @@ export class IntakeStack extends Stack {
         [HANDLER_ENV.QUARANTINE_BUCKET]: props.quarantineBucket.bucketName,
         [HANDLER_ENV.QUARANTINE_KEY_ARN]: props.keys.quarantine.keyArn,
         [HANDLER_ENV.STATUS_TABLE]: this.statusTable.tableName,
+        [HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT]: String(config.intake.dlqMaxReceiveCount),
       },
     );
     this.processHandler = this.handler('ProcessHandler', 'process', 'Moves clean uploads to processed', {
@@ -183,6 +184,7 @@ export class IntakeStack extends Stack {
       [HANDLER_ENV.PROCESSED_BUCKET]: props.processedBucket.bucketName,
       [HANDLER_ENV.PROCESSED_KEY_ARN]: props.keys.processed.keyArn,
       [HANDLER_ENV.STATUS_TABLE]: this.statusTable.tableName,
+      [HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT]: String(config.intake.dlqMaxReceiveCount),
     });
 
     if (config.logRetentionDays < 365) {

@@ -131,6 +131,8 @@ export async function createLocalIntake(options: LocalIntakeOptions): Promise<Lo
     logger,
   });
 
+  // As on AWS: a message's last failing delivery says its upload was dead-lettered.
+  const deadLetter = { maxReceiveCount: options.queues?.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT };
   const quarantineQueue = new LocalQueue(
     createQuarantineHandler({
       s3: clientFor('quarantine'),
@@ -142,6 +144,7 @@ export async function createLocalIntake(options: LocalIntakeOptions): Promise<Lo
       },
       logger,
       metrics: metrics.quarantine,
+      deadLetter,
     }),
     { ...options.queues, name: 'stowage-local-quarantine' },
   );
@@ -156,6 +159,7 @@ export async function createLocalIntake(options: LocalIntakeOptions): Promise<Lo
       },
       logger,
       metrics: metrics.process,
+      deadLetter,
     }),
     { ...options.queues, name: 'stowage-local-process' },
   );
@@ -182,8 +186,7 @@ export async function createLocalIntake(options: LocalIntakeOptions): Promise<Lo
       },
       logger,
       metrics: metrics.scan,
-      // As on AWS: the last failing delivery says the upload was dead-lettered.
-      deadLetter: { maxReceiveCount: options.queues?.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT },
+      deadLetter,
     }),
     { ...options.queues, name: 'stowage-local-intake' },
   );

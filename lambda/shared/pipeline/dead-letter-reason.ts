@@ -1,4 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
 
 import type { StatusStore } from '../status/upload-status';
 import { NON_FINAL_STATUSES } from './status-transitions';
@@ -15,6 +16,17 @@ export interface DeadLetterPolicy {
   /** The source queue's maxReceiveCount (the stack passes the value it gives the queue). */
   readonly maxReceiveCount: number;
 }
+
+/**
+ * The handler setting `STOWAGE_DLQ_MAX_RECEIVE_COUNT` (HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT): the source queue's
+ * maxReceiveCount, 1-1000 as SQS allows; unset, no dead-letter reasons are recorded.
+ */
+export const maxReceiveCountSetting = z.coerce
+  .number()
+  .int('a whole number')
+  .min(1, 'at least 1')
+  .max(1000, 'at most 1000')
+  .optional();
 
 /** How many times SQS has delivered this message (1 on the first delivery). */
 export function receiveCountOf(record: Pick<SQSRecord, 'attributes'>): number {

@@ -6,17 +6,26 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { decodeScanResultMessage } from '../events/scan-result-message';
 import type { ScanResultDetail } from '../events/scan-result-event';
 import type { HandlerMetrics } from './batch-metrics';
+import type { DeadLetterPolicy } from './dead-letter-reason';
+import type { StatusStore } from '../status/upload-status';
 
 /**
  * An SQS batch handler for results-bus events (quarantine, process): each record's body is one EventBridge event
  * (`Stowage Scan Result`), decoded and passed to `handle`; failures are reported per record. `metricFor` names the
- * Count metric of each outcome; `failureMetric` counts failed records.
+ * Count metric of each outcome; `failureMetric` counts failed records. With `deadLetter`, a record's last failing
+ * delivery gives its upload the reason `dead-lettered after N attempts: <failure>` (dead-letter-reason.ts).
  */
 export function createResultsBatchHandler<Outcome>(options: {
   readonly handle: (detail: ScanResultDetail) => Promise<Outcome>;
   readonly metrics: HandlerMetrics;
   readonly metricFor: (outcome: Outcome) => string;
   readonly failureMetric: string;
+  readonly deadLetter?: {
+    readonly policy: DeadLetterPolicy;
+    readonly statusStore: StatusStore;
+    /** The failure in words for the owner, e.g. `moving the file to processed failed`. */
+    readonly failure: string;
+  };
 }): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
   const { metrics } = options;
   // Two results for one upload in one batch run in turn: the second finds the move done and copies nothing.
@@ -33,5 +42,17 @@ export function createResultsBatchHandler<Outcome>(options: {
     }
   };
 
-  return sqsBatchHandler(recordHandler, metrics);
+  const { deadLetter } = options;
+  return sqsBatchHandler(recordHandler, metrics, {
+    ...(deadLetter
+      ? {
+          deadLetter: {
+            policy: deadLetter.policy,
+            statusStore: deadLetter.statusStore,
+            uploadIdsOf: (record) => [decodeScanResultMessage(record.body).uploadId],
+            describeFailure: () => deadLetter.failure,
+          },
+        }
+      : {}),
+  });
 }

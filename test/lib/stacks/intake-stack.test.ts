@@ -140,6 +140,16 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
       });
     });
 
+    it('tell the scan, quarantine and process handlers their queue maxReceiveCount (dead-letter reasons)', () => {
+      const withCount = Object.values(template().findResources('AWS::Lambda::Function')).filter(
+        (fn) =>
+          (fn.Properties.Environment.Variables as Record<string, unknown>)[
+            HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT
+          ] === String(config().intake.dlqMaxReceiveCount),
+      );
+      expect(withCount).toHaveLength(3);
+    });
+
     it('log to their own encrypted log groups with the configured retention and removal policy', () => {
       const expected = env === 'dev' ? 'Delete' : 'Retain';
       const groups = template().findResources('AWS::Logs::LogGroup');
