@@ -31,6 +31,7 @@ import { createConsoleSnsClient } from './console-sns-client';
 import { createIntakeHttpApiHandler } from './intake-api-handler';
 import { describeLeftover, findLeftovers } from './leftovers';
 import { superviseLocalServers } from './local-supervision';
+import { ShutdownPlan } from './shutdown-order';
 import {
   acquireDataDirLock,
   assertLocalDataDir,
@@ -171,19 +172,10 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
   if (options.fresh) await wipeLocalMode(dataDir);
   prepareDataDir(dataDir);
   const lock = acquireDataDirLock(dataDir);
-  const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
-  /** Runs every cleanup, newest first, whatever fails; returns what failed. */
-  const cleanUp = async (): Promise<string[]> => {
-    const problems: string[] = [];
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        problems.push(messageOf(error));
-      }
-    }
-    return problems;
-  };
+  // What to stop, by named step (shutdown-order.ts); a failed start stops what it got to.
+  const shutdown = new ShutdownPlan();
+  shutdown.add('lock', () => lock.release());
+  const cleanUp = (): Promise<string[]> => shutdown.run();
 
   try {
     const previous = readPreviousState(dataDir, err);
@@ -223,7 +215,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
     for (const result of [rgwResult, clamdResult]) {
       if (result.status === 'fulfilled' && result.value && !result.value.reused) {
         const server = result.value;
-        cleanups.push(() => server.stop());
+        shutdown.add('servers', () => server.stop());
       }
     }
     if (rgwResult.status === 'rejected') throw rgwResult.reason;
@@ -248,7 +240,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
           },
     };
     const s3 = createS3Client(s3Endpoint);
-    cleanups.push(() => s3.destroy());
+    shutdown.add('clients', () => s3.destroy());
 
     // Buckets, from the same config as the CDK stacks.
     const pageOrigins = [apiUrl, `http://localhost:${apiPort}`];
@@ -310,8 +302,8 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       service: 'stowage-local',
       defaultDimensions: { env: config.envName },
     });
-    // Cleanups run last-in first-out: the queues stop, then their last dead letters and metric totals go out.
-    cleanups.push(() => {
+    // Stopping: the queues stop, then their last dead letters and metric totals go out (shutdown-order.ts).
+    shutdown.add('metrics', () => {
       for (const [step, metrics] of Object.entries(intake.metrics)) {
         for (const [name, value] of Object.entries(metrics.snapshot()))
           metricsLog.addMetric(name, 'Count', value);
@@ -319,13 +311,13 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         metricsLog.publishStoredMetrics();
       }
     });
-    cleanups.push(watchDeadLetters(intake, err));
-    cleanups.push(() => intake.stop());
+    shutdown.add('dead-letters', watchDeadLetters(intake, err));
+    shutdown.add('queues', () => intake.stop());
 
     // The HTTP front: the intake API's Lambda handler behind JWTs, the page, its config.
     const jwt: LocalJwt = await openLocalJwt({ dataDir, audiences: config.intake.jwt.audiences });
     const apiS3 = createS3Client(s3Endpoint);
-    cleanups.push(() => apiS3.destroy());
+    shutdown.add('clients', () => apiS3.destroy());
     const handler = createIntakeHttpApiHandler({
       config: {
         uploadsBucket: buckets.names.uploads,
@@ -359,8 +351,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse(apiPort);
       throw error;
     }
-    const closeHttp = (): Promise<void> => http.close();
-    cleanups.push(closeHttp);
+    shutdown.add('http', () => http.close());
 
     // The backup verifier: its schedule (UTC) and once now; reports into the backups bucket, alerts to the console.
     const verifyLogger = new Logger({
@@ -394,8 +385,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       onRun: (run) =>
         reportVerification(run, out, err, options.logLevel === 'INFO' || options.logLevel === 'DEBUG'),
     });
-    // Stopped after the HTTP server, before the queues.
-    cleanups.splice(cleanups.indexOf(closeHttp), 0, () => verifier.stop());
+    shutdown.add('verifier', () => verifier.stop());
 
     // Uploads that landed while local mode was down got no notification: hand them to the pipeline now.
     const requeued = await requeueLeftoverUploads(s3, buckets.names.uploads, (body) =>
@@ -440,7 +430,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       },
     };
     writeLocalState(dataDir, state);
-    cleanups.splice(1, 0, () =>
+    shutdown.add('state', () =>
       writeLocalState(dataDir, { ...state, running: false, stoppedAt: new Date().toISOString() }),
     );
 
@@ -452,8 +442,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       out(line);
     }
 
-    // Supervision of the servers this run started; stopped first (cleanups run newest first), so that servers
-    // being stopped on purpose are not restarted.
+    // Supervision of the servers this run started; stopped first, so that servers being stopped are not restarted.
     const supervisor = superviseLocalServers(
       {
         ...(started.rgw ? { rgw: { server: started.rgw, options: rgwOptions } } : {}),
@@ -461,7 +450,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       },
       { say: err, ...options.supervision },
     );
-    cleanups.push(() => supervisor.stop());
+    shutdown.add('supervision', () => supervisor.stop());
 
     let stopping: Promise<void> | undefined;
     return {
