@@ -4,11 +4,9 @@
  * runtime: the intake API (the Lambda handler behind the HTTP front, with local JWTs), RGW notifications → local
  * queues → scan → quarantine / process, the backup verifier on its schedule, and the upload page.
  */
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 
 import { createBackupVerifyHandler } from '../../lambda/backup-verify/backup-verify-handler';
 import { createS3Client, type S3Endpoint } from '../../lambda/shared/aws/s3-client';
@@ -31,7 +29,11 @@ import { createConsoleSnsClient } from './console-sns-client';
 import { createIntakeHttpApiHandler } from './intake-api-handler';
 import { describeLeftover, findLeftovers } from './leftovers';
 import { superviseLocalServers } from './local-supervision';
+import { watchDeadLetters } from './dead-letter-watch';
+import { requeueLeftoverUploads } from './requeue-uploads';
 import { ShutdownPlan } from './shutdown-order';
+
+export { requeueLeftoverUploads } from './requeue-uploads';
 import {
   acquireDataDirLock,
   assertLocalDataDir,
@@ -48,7 +50,7 @@ import {
 import { ensureLocalBuckets, localKmsKeyIds, type LocalKmsKeyIds } from './local-buckets';
 import { FileStatusStore } from './file-status-store';
 import { startLocalHttpServer, type LocalHttpServer } from './local-http-server';
-import { createLocalIntake, UPLOADS_PREFIX, type LocalIntake, type LocalIntakeOptions } from './local-intake';
+import { createLocalIntake, type LocalIntake, type LocalIntakeOptions } from './local-intake';
 import { openLocalJwt, type LocalJwt } from './local-jwt';
 import { preflight } from './local-preflight';
 import { startLocalVerifier, type LocalVerifier, type VerifierRun } from './local-verifier';
@@ -64,8 +66,6 @@ export const PAGE_TOKEN_LIFETIME_SECONDS = 12 * 3600;
 export const WEB_ROOT = path.resolve(__dirname, '..', 'web');
 /** Most batches one local queue handles at once (Lambda's reserved concurrency, capped for one machine). */
 const LOCAL_MAX_BATCHES_AT_ONCE = 4;
-/** How often dead letters are looked for and reported. */
-const DEAD_LETTER_POLL_MS = 2_000;
 
 /** An existing S3-compatible server to use instead of starting RGW (`--s3-endpoint`). */
 export interface ExternalS3Endpoint {
@@ -592,78 +592,6 @@ async function wipeLocalMode(dataDir: string): Promise<void> {
 
 function isDefaultDataDir(dataDir: string): boolean {
   return dataDir === path.resolve(DEFAULT_DATA_DIR);
-}
-
-/**
- * Sends an RGW-style object-created notification for every object under `uploads/` (the pipeline removes an
- * upload from the bucket once it is processed or quarantined, so whatever is there was not finished) and returns
- * how many. The pipeline is idempotent: an upload already handled is recognised and completed, never doubled.
- */
-export async function requeueLeftoverUploads(
-  s3: S3Client,
-  bucket: string,
-  send: (body: string) => unknown,
-): Promise<number> {
-  let count = 0;
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: UPLOADS_PREFIX, ContinuationToken: token }),
-    );
-    for (const object of page.Contents ?? []) {
-      if (!object.Key) continue;
-      send(
-        JSON.stringify({
-          Records: [
-            {
-              eventVersion: '2.2',
-              eventSource: 'ceph:s3',
-              eventName: 'ObjectCreated:Put',
-              eventTime: (object.LastModified ?? new Date()).toISOString(),
-              s3: {
-                s3SchemaVersion: '1.0',
-                configurationId: 'stowage-local-requeue',
-                bucket: { name: bucket },
-                object: {
-                  key: object.Key,
-                  ...(object.Size === undefined ? {} : { size: object.Size }),
-                  ...(object.ETag ? { eTag: object.ETag.replace(/"/g, '') } : {}),
-                  versionId: '',
-                },
-              },
-              requestId: randomUUID(),
-            },
-          ],
-        }),
-      );
-      count += 1;
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return count;
-}
-
-/** Reports new dead letters of the pipeline's queues on `err` until the returned function is called. */
-function watchDeadLetters(intake: LocalIntake, err: (line: string) => void): () => void {
-  const reported = new Map<string, number>();
-  const check = (): void => {
-    for (const [name, queue] of Object.entries(intake.queues)) {
-      const letters = queue.deadLettered;
-      for (const letter of letters.slice(reported.get(name) ?? 0)) {
-        err(
-          `dead letter on the ${name} queue after ${letter.receiveCount} receives (message ${letter.messageId}): ` +
-            `${letter.lastError}`,
-        );
-      }
-      reported.set(name, letters.length);
-    }
-  };
-  const timer = setInterval(check, DEAD_LETTER_POLL_MS);
-  timer.unref();
-  return () => {
-    clearInterval(timer);
-    check();
-  };
 }
 
 /**
