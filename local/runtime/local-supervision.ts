@@ -3,7 +3,7 @@
  * (reused ones belong to whoever started them), on the same ports (clients, the scan engine and RGW's
  * notification subscriptions keep their addresses), still following local mode's death.
  */
-import { startClamd, type ClamdServer } from '../servers/clamd';
+import { pingClamd, startClamd, type ClamdServer } from '../servers/clamd';
 import { startRgw, type RgwOptions, type RgwServer } from '../servers/rgw';
 import {
   superviseServers,
@@ -11,6 +11,9 @@ import {
   type Supervisor,
   type SupervisorOptions,
 } from '../servers/supervisor';
+
+/** How long clamd has to answer a health-check PING (it answers in microseconds, also while it scans). */
+const CLAMD_PING_TIMEOUT_MS = 3_000;
 
 export interface LocalSupervisionInput {
   /** RGW as started, with the options it was started with. */
@@ -36,6 +39,7 @@ export function supervisedLocalServers(input: LocalSupervisionInput): Supervised
     servers.push({
       name: 'clamd',
       pids: [clamd.server.pid],
+      healthy: () => pingClamd(clamd.server.host, clamd.server.port, CLAMD_PING_TIMEOUT_MS),
       restart: async () => {
         const restarted = await startClamd({
           dataDir: clamd.dataDir,

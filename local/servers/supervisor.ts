@@ -1,5 +1,6 @@
 /**
- * Keeps the servers a local run started alive: watches their pids, and when one exits unexpectedly, says so and
+ * Keeps the servers a local run started alive: watches their pids (and asks those that can whether they still
+ * answer: a stopped or deadlocked clamd is alive but useless), and when one exits unexpectedly, says so and
  * starts the server again after a backoff (doubling per failure in a row). A restart that fails, or a server that
  * dies again before it ran `stableMs`, counts as a failure; after `maxFailures` in a row it gives up on that server
  * with a clear message (the other servers stay supervised). Stopping the supervisor first is part of local mode's
@@ -17,6 +18,11 @@ export interface SupervisedServer {
   readonly pids: readonly number[];
   /** Starts it again (stopping what is left of it first); resolves with the new pids once it answers. */
   restart(): Promise<readonly number[]>;
+  /**
+   * Answers true while the server works (clamd: PING). A server alive but not answering (stopped, deadlocked)
+   * `unhealthyAfter` times in a row is restarted like a dead one. Default: liveness of the pids only.
+   */
+  healthy?(): Promise<boolean>;
 }
 
 export interface SupervisorOptions {
@@ -30,6 +36,10 @@ export interface SupervisorOptions {
   readonly maxFailures?: number;
   /** Running this long after a restart resets the failure count. Default 60,000 ms. */
   readonly stableMs?: number;
+  /** How often `healthy` is asked. Default 10,000 ms. */
+  readonly healthCheckIntervalMs?: number;
+  /** Failed health checks in a row after which a live server is restarted. Default 3. */
+  readonly unhealthyAfter?: number;
   /** Where the supervisor's lines go (local mode: stderr). */
   readonly say: (line: string) => void;
 }
@@ -59,6 +69,8 @@ export function superviseServers(
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const maxFailures = options.maxFailures ?? 5;
   const stableMs = options.stableMs ?? 60_000;
+  const healthCheckIntervalMs = options.healthCheckIntervalMs ?? 10_000;
+  const unhealthyAfter = options.unhealthyAfter ?? 3;
   let stopped = false;
   const stopping = new AbortController();
   const watched = servers.map((server) => ({
@@ -68,13 +80,15 @@ export function superviseServers(
     failures: 0,
     startedAt: Date.now(),
     gaveUp: false,
+    failedChecks: 0,
     recovering: undefined as Promise<void> | undefined,
   }));
 
-  const recover = async (entry: (typeof watched)[number], dead: readonly number[]): Promise<void> => {
+  const recover = async (entry: (typeof watched)[number], why: string): Promise<void> => {
     const { name } = entry.server;
     if (Date.now() - entry.startedAt >= stableMs) entry.failures = 0;
-    let cause = `pid ${dead.join(', ')} exited unexpectedly`;
+    entry.failedChecks = 0;
+    let cause = why;
     for (;;) {
       entry.failures += 1;
       if (entry.failures > maxFailures) {
@@ -109,11 +123,29 @@ export function superviseServers(
       if (entry.gaveUp || entry.recovering) continue;
       const dead = entry.pids.filter((pid) => !isProcessAlive(pid));
       if (dead.length === 0) continue;
-      entry.recovering = recover(entry, dead).finally(() => (entry.recovering = undefined));
+      const cause = `pid ${dead.join(', ')} exited unexpectedly`;
+      entry.recovering = recover(entry, cause).finally(() => (entry.recovering = undefined));
     }
   };
+  const checkHealth = async (): Promise<void> => {
+    for (const entry of watched) {
+      const { healthy } = entry.server;
+      if (stopped || !healthy || entry.gaveUp || entry.recovering) continue;
+      const ok = await healthy.call(entry.server).catch(() => false);
+      if (stopped || entry.recovering) continue;
+      entry.failedChecks = ok ? 0 : entry.failedChecks + 1;
+      if (entry.failedChecks < unhealthyAfter) continue;
+      const cause = `(pid ${entry.pids.join(', ')}) did not answer ${unhealthyAfter} health checks in a row`;
+      entry.recovering = recover(entry, cause).finally(() => (entry.recovering = undefined));
+    }
+  };
+  let probing: Promise<void> | undefined;
   const timer = setInterval(check, checkIntervalMs);
   timer.unref();
+  const healthTimer = setInterval(() => {
+    probing ??= checkHealth().finally(() => (probing = undefined));
+  }, healthCheckIntervalMs);
+  healthTimer.unref();
 
   return {
     state: () =>
@@ -127,6 +159,8 @@ export function superviseServers(
       stopped = true;
       stopping.abort();
       clearInterval(timer);
+      clearInterval(healthTimer);
+      await probing;
       await Promise.all(watched.map((entry) => entry.recovering));
     },
   };

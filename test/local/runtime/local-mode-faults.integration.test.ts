@@ -2,7 +2,8 @@
  * clamd faults under local mode (its own RGW and clamd, in process): a hung clamd (SIGSTOP) holds neither an
  * EICAR upload, which the built-in engine decides alone, nor a clean one, which fails its scan after the
  * size-based timeout and is retried (then processed once clamd runs again); a killed clamd is restarted by local
- * mode's supervisor and the next upload is scanned by it.
+ * mode's supervisor and the next upload is scanned by it; one that hangs for good is restarted after failed health
+ * checks; a dead-lettered upload's reason says so until a redrive completes it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import type { UploadStatusView } from '../../../lambda/intake-api/get-upload-sta
 import type { PresignedUpload } from '../../../lambda/intake-api/presign-upload';
 import { eicarBytes } from '../../../lambda/shared/scan/eicar';
 import { startLocalMode, type LocalMode } from '../../../local/runtime/local-mode';
-import { readPidFile } from '../../../local/servers/process';
+import { isProcessAlive, readPidFile } from '../../../local/servers/process';
 import { stopClamd } from '../../../local/servers/clamd';
 import { stopRgw } from '../../../local/servers/rgw';
 import { postPresignedForm } from '../../support/integration/presigned-post';
@@ -202,3 +203,51 @@ describe('local mode and clamd faults', () => {
 function clampLines(lines: readonly string[]): string[] {
   return lines.filter((line) => line.includes('clamd') && !line.includes('dead letter'));
 }
+
+describe('local mode and a clamd that hangs for good', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'stowage-local-hung-'));
+  const err: string[] = [];
+  let local: LocalMode;
+  const clamdPid = (): number => readPidFile(path.join(dataDir, 'clamd', 'clamd.pid')) as number;
+
+  beforeAll(async () => {
+    local = await startLocalMode({
+      dataDir,
+      port: 0,
+      logLevel: 'SILENT',
+      verifyAtStart: false,
+      supervision: { backoffMs: 200, checkIntervalMs: 100, healthCheckIntervalMs: 500, unhealthyAfter: 3 },
+      out: () => undefined,
+      err: (line) => err.push(line),
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await local?.stop();
+    await Promise.all([
+      stopRgw({ dataDir: path.join(dataDir, 'rgw') }),
+      stopClamd({ dataDir: path.join(dataDir, 'clamd') }),
+    ]);
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('restarts a clamd that stops answering (SIGSTOP) after its failed health checks', async () => {
+    // Arrange
+    const hung = clamdPid();
+
+    // Act
+    process.kill(hung, 'SIGSTOP');
+    await waitFor('clamd restarted', () => err.find((line) => line.includes('clamd restarted')), {
+      timeoutMs: 40_000,
+      intervalMs: 100,
+    });
+
+    // Assert
+    expect(err[0]).toBe(
+      `stowage local: clamd (pid ${hung}) did not answer 3 health checks in a row; restarting it in 200 ms ` +
+        '(attempt 1 of 5)',
+    );
+    expect(clamdPid()).not.toBe(hung);
+    expect(isProcessAlive(hung)).toBe(false);
+  }, 60_000);
+});

@@ -123,4 +123,60 @@ describe('superviseServers', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(restart).not.toHaveBeenCalled();
   });
+
+  it('restarts a live server that fails its health check unhealthyAfter times in a row (a hung clamd)', async () => {
+    // Arrange: the process stays alive; the health check fails from now on.
+    const lines: string[] = [];
+    const first = startSleeper();
+    let answering = true;
+    const checks: boolean[] = [];
+    const restart = jest.fn(async () => {
+      answering = true;
+      return [startSleeper()];
+    });
+    supervisor = superviseServers(
+      [
+        {
+          name: 'clamd',
+          pids: [first],
+          restart,
+          healthy: async () => {
+            checks.push(answering);
+            return answering;
+          },
+        },
+      ],
+      {
+        checkIntervalMs: 10,
+        healthCheckIntervalMs: 10,
+        unhealthyAfter: 3,
+        backoffMs: 10,
+        say: (l) => lines.push(l),
+      },
+    );
+    await waitUntil(() => checks.length >= 2);
+    // Act
+    answering = false;
+    await waitUntil(() => supervisor!.state()[0]!.restarts === 1);
+    // Assert
+    expect(restart).toHaveBeenCalledTimes(1);
+    expect(isProcessAlive(first)).toBe(true); // stopping the hung one is the restart's job (startClamd)
+    expect(lines[0]).toBe(
+      `stowage local: clamd (pid ${first}) did not answer 3 health checks in a row; restarting it in 10 ms (attempt 1 of 5)`,
+    );
+  });
+
+  it('does not restart a server whose health check fails now and then', async () => {
+    // Arrange: every other check fails.
+    let calls = 0;
+    const restart = jest.fn(async () => [startSleeper()]);
+    supervisor = superviseServers(
+      [{ name: 'clamd', pids: [startSleeper()], restart, healthy: async () => ++calls % 2 === 0 }],
+      { healthCheckIntervalMs: 5, unhealthyAfter: 2, say: () => undefined },
+    );
+    // Act
+    await waitUntil(() => calls >= 20);
+    // Assert
+    expect(restart).not.toHaveBeenCalled();
+  });
 });
