@@ -124,4 +124,26 @@ describe('local mode as a process: nothing it started outlives it', () => {
     expect(serversOf(dataDir)).toEqual(['clamd']);
     await leftover.stop();
   }, 180_000);
+
+  it('says which leftovers it stops when they do not answer (a clamd stopped with SIGSTOP), and starts its own', async () => {
+    // Arrange
+    const dataDir = newDataDir();
+    const leftover = await startClamd({ dataDir: path.join(dataDir, 'clamd') });
+    process.kill(leftover.pid!, 'SIGSTOP');
+
+    // Act
+    const local = await startLocalModeProcess(dataDir);
+    const running = processesUsing(dataDir).filter((p) => p.command === 'clamd');
+    local.child.kill('SIGTERM');
+    await local.exited;
+
+    // Assert
+    expect(local.err.join('\n')).toContain(
+      `stowage local: stopping clamd (pid ${leftover.pid}) already running from ${path.join(dataDir, 'clamd')}: ` +
+        'it does not answer; starting a new one',
+    );
+    expect(running.map((p) => p.pid)).not.toContain(leftover.pid);
+    expect(running).toHaveLength(1);
+    await expectNothingLeft(dataDir);
+  }, 180_000);
 });
