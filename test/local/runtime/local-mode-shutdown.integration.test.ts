@@ -11,7 +11,11 @@ import path from 'node:path';
 import { openLocalJwt } from '../../../local/runtime/local-jwt';
 import { startClamd, stopClamd } from '../../../local/servers/clamd';
 import { stopRgw } from '../../../local/servers/rgw';
-import { processesUsing, startLocalModeProcess } from '../../support/integration/local-mode-process';
+import {
+  faultOnSignal,
+  processesUsing,
+  startLocalModeProcess,
+} from '../../support/integration/local-mode-process';
 import { waitFor } from '../../support/integration/wait-for';
 
 const SERVERS = ['clamd', 'ceph-mon', 'ceph-osd', 'radosgw'];
@@ -90,6 +94,27 @@ describe('local mode as a process: nothing it started outlives it', () => {
     await expectNothingLeft(dataDir);
     expect(local.out).toContain('SIGHUP: stopping (again to force)');
   }, 180_000);
+
+  it.each([
+    ['an uncaught exception', 'throw', 'injected uncaught exception'],
+    ['an unhandled rejection', 'reject', 'injected unhandled rejection'],
+  ] as const)(
+    'stops every server on %s and exits 1',
+    async (_name, fault, message) => {
+      // Arrange
+      const dataDir = newDataDir();
+      const local = await startLocalModeProcess(dataDir, [], faultOnSignal(fault));
+
+      // Act
+      local.child.kill('SIGUSR2');
+
+      // Assert
+      await expect(local.exited).resolves.toBe(1);
+      await expectNothingLeft(dataDir);
+      expect(local.err.join('\n')).toContain(`unexpected error, stopping: Error: ${message}`);
+    },
+    180_000,
+  );
 
   it('takes every server with it when it is killed with SIGKILL (parent-death signal)', async () => {
     // Arrange

@@ -11,6 +11,14 @@ import { waitFor } from './wait-for';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
+/** Environment that makes `stowage local` raise `fault` outside any handler when it gets SIGUSR2. */
+export function faultOnSignal(fault: 'throw' | 'reject'): Record<string, string> {
+  return {
+    NODE_OPTIONS: `--require ${path.join(__dirname, 'fault-on-signal.js')}`,
+    STOWAGE_TEST_FAULT: fault,
+  };
+}
+
 export interface LocalModeProcess {
   readonly child: ChildProcess;
   readonly out: string[];
@@ -21,15 +29,16 @@ export interface LocalModeProcess {
   waitForOut(text: string, timeoutMs?: number): Promise<string>;
 }
 
-/** Starts `stowage local --data-dir DIR --port 0 [extra]` and waits for its last ready line. */
+/** Starts `stowage local --data-dir DIR --port 0 [extra]` (with `env` added) and waits for its last ready line. */
 export async function startLocalModeProcess(
   dataDir: string,
   extra: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
 ): Promise<LocalModeProcess> {
   const child = spawn(
     process.execPath,
     [path.join(REPO_ROOT, 'bin', 'stowage.js'), 'local', '--data-dir', dataDir, '--port', '0', ...extra],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   const out: string[] = [];
   const err: string[] = [];
