@@ -7,6 +7,8 @@ import type * as Archive from './archive';
 import type { BackupArchiveOptions } from './archive';
 import type * as BackupConfig from './backup-config';
 import type { ConnectionOptions } from './backup-config';
+import type * as Delete from './delete';
+import type { BackupDeleteOptions } from './delete';
 import type * as List from './list';
 import type { BackupListOptions } from './list';
 import type * as Pull from './pull';
@@ -37,7 +39,9 @@ function withConnection(command: Command): Command {
 export function registerBackupCommand(program: Command, io: () => BackupIo): void {
   const backup = program
     .command('backup')
-    .description('Write, read and verify the backups bucket: push, list, pull, archive, restore, verify.');
+    .description(
+      'Write, read and verify the backups bucket: push, list, pull, delete, archive, restore, verify.',
+    );
   registerBackupCommands(backup, io);
 }
 
@@ -112,6 +116,20 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
     .action(async (key: string | undefined, options: BackupPullOptions) => {
       const { runBackupPullCommand } = require('./pull') as typeof Pull;
       process.exitCode = await runBackupPullCommand(key, options, io());
+    });
+
+  withConnection(backup.command('delete'))
+    .description(
+      'Delete every version of a backup (and its delete markers), or of each backup of --source older than ' +
+        '--older-than DAYS. A dry run unless --yes; explains Object Lock retention. Exit 0 done, 1 not all deleted.',
+    )
+    .argument('[key]', 'backup key (see `stowage backup list`)')
+    .option('--source <name>', 'with --older-than: the source whose old backups to delete')
+    .option('--older-than <days>', 'backups taken more than this many days ago')
+    .option('--yes', 'delete (without it, only list what would be deleted)')
+    .action(async (key: string | undefined, options: BackupDeleteOptions) => {
+      const { runBackupDeleteCommand } = require('./delete') as typeof Delete;
+      process.exitCode = await runBackupDeleteCommand(key, options, io());
     });
 
   withConnection(backup.command('archive'))

@@ -27,7 +27,8 @@ import {
   pushFormat,
   type BackupPushOptions,
 } from './push-options';
-import { pushFileOnce, pushStreamOnce, type PushedObject, type PushSettings } from './push-upload';
+import { checkFileFormat } from './push-format-check';
+import { pushFileOnce, pushStreamOnce, readFile, type PushedObject, type PushSettings } from './push-upload';
 import { isTransientError, parseRetryPolicy, withRetries } from './retry';
 import { describeS3Code, systemErrorCode, toBackupFailure } from './service-errors';
 import { DigestMismatchError } from './stream-digest';
@@ -100,6 +101,10 @@ export async function runBackupPushCommand(
   let key = '';
   let uploadId: string | undefined;
   try {
+    if (!fromStdin && settings.check && settings.format !== 'raw') {
+      const detail = await checkFileFormat(settings.format, readFile(file), file);
+      say(`checked ${file}: ${detail}`);
+    }
     key = await freeKey(clients.s3, config.bucket, options.source, takenAt, extension, 1);
     const resolver = encrypt
       ? resolverForEncryption(

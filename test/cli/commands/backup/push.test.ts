@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'crypto';
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { gzipSync } from 'zlib';
 import { GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   AbortMultipartUploadCommand,
@@ -65,8 +66,8 @@ beforeEach(() => {
 
 describe('stowage backup push', () => {
   it('puts a small file under the layout key with its SHA-256 metadata, SSE-KMS and S3 checksum', async () => {
-    // Arrange
-    const bytes = randomBytes(1000);
+    // Arrange: a real gzip stream (the push checks the format its extension names)
+    const bytes = gzipSync(randomBytes(1000));
     const path = file('db.dump.gz', bytes);
     s3.on(PutObjectCommand).resolves({ VersionId: 'v1' });
     headEchoesUpload(bytes.length);
@@ -90,7 +91,7 @@ describe('stowage backup push', () => {
       ChecksumSHA256: createHash('sha256').update(bytes).digest('base64'),
       Metadata: {
         sha256: sha256(bytes),
-        'original-size': '1000',
+        'original-size': String(bytes.length),
         'stored-sha256': sha256(bytes),
         encryption: 'none',
         source: 'db',
