@@ -47,10 +47,12 @@ export function createBackupS3Client(
 ): S3Client {
   return new S3Client({
     ...s3ClientConfig(endpoint),
-    // The SDK builds its NodeHttpHandler from these options: requestTimeout is the socket's idle timeout.
+    // The SDK builds its NodeHttpHandler from these options. socketTimeout is the idle timeout (no byte either
+    // way for that long: TimeoutError, which the SDK retries); requestTimeout would bound a whole request (and,
+    // in @smithy/node-http-handler 4, only warn), which a large part on a slow link must not hit.
     requestHandler: {
       connectionTimeout: timeouts.connectTimeoutMs,
-      requestTimeout: timeouts.idleTimeoutMs,
+      socketTimeout: timeouts.idleTimeoutMs,
     },
   });
 }

@@ -1,14 +1,9 @@
 import { stat } from 'fs/promises';
 import { basename } from 'path';
-import {
-  DeleteObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { backupKey, digestManifestKey } from '../../../lambda/shared/backup/backup-layout';
 import { ENVELOPE_SCHEME, type DataKey } from '../../../lambda/shared/backup/envelope-encryption';
-import { isInvalidArgument, isObjectMissing } from '../../../lambda/shared/pipeline/s3-errors';
+import { isInvalidArgument } from '../../../lambda/shared/pipeline/s3-errors';
 import { UsageError } from '../../shared/usage-error';
 import { createBackupClients } from './backup-client';
 import { resolveBackupConfig } from './backup-config';
@@ -18,6 +13,7 @@ import { resolverForEncryption } from './encryption-keys';
 import { formatBytes } from './human-format';
 import { INTERRUPT_EXIT, InterruptedError, watchInterrupts } from './interrupt';
 import { abortUploadsOfKey } from './multipart-abort';
+import { chooseFreeKey, lostKeyRace, type ChosenKey } from './push-keys';
 import { createProgress, progressModeFor } from './progress';
 import {
   backupExtension,
@@ -29,16 +25,13 @@ import {
 } from './push-options';
 import { checkFileFormat } from './push-format-check';
 import { pushFileOnce, pushStreamOnce, readFile, type PushedObject, type PushSettings } from './push-upload';
-import { isTransientError, parseRetryPolicy, withRetries } from './retry';
+import { isTransientError, parseRetryPolicy, withRetries, type RetryHooks } from './retry';
 import { describeS3Code, systemErrorCode, toBackupFailure } from './service-errors';
 import { DigestMismatchError } from './stream-digest';
 import { parseByteRate } from './throttle';
 import { verifyUpload, type UploadExpectation, type UploadVerification } from './upload-verification';
 
 export { backupExtension, STORAGE_CLASSES, type BackupPushOptions } from './push-options';
-
-/** How many `_n` suffixes a push tries in one second before giving up. */
-const MAX_SEQUENCE = 100;
 
 /** The key was taken between choosing it and creating the object (412 on If-None-Match). */
 function isKeyTaken(error: unknown): boolean {
@@ -98,14 +91,19 @@ export async function runBackupPushCommand(
     if (!options.quiet) io.err(line);
   };
   const takenAt = clockOf(io)();
+  let chosen: ChosenKey | undefined;
   let key = '';
   let uploadId: string | undefined;
+  const chooseFrom = async (sequence: number): Promise<void> => {
+    chosen = await chooseFreeKey(clients.s3, config.bucket, options.source, takenAt, extension, sequence);
+    key = chosen.key;
+  };
   try {
     if (!fromStdin && settings.check && settings.format !== 'raw') {
       const detail = await checkFileFormat(settings.format, readFile(file), file);
       say(`checked ${file}: ${detail}`);
     }
-    key = await freeKey(clients.s3, config.bucket, options.source, takenAt, extension, 1);
+    await chooseFrom(1);
     const resolver = encrypt
       ? resolverForEncryption(
           { passphraseEnv: options.passphraseEnv, kmsKeyId: config.kmsKeyId },
@@ -151,14 +149,7 @@ export async function runBackupPushCommand(
         if (isKeyTaken(error) && !fromStdin) {
           // Another push created this key after we chose it: take the next free one and try again at once.
           const taken = key;
-          key = await freeKey(
-            clients.s3,
-            config.bucket,
-            options.source,
-            takenAt,
-            extension,
-            sequenceOf(key) + 1,
-          );
+          await chooseFrom(chosen!.sequence + 1);
           say(`push: ${taken} was created by another push meanwhile; using ${key}`);
           return attempt();
         }
@@ -184,7 +175,7 @@ export async function runBackupPushCommand(
         throw error;
       }
     };
-    const pushed = await withRetries(attempt, fromStdin ? { ...policy, retries: 0 } : policy, {
+    const retryHooks: RetryHooks = {
       sleep: sleepFor(io),
       isRetryable: isTransientError,
       onRetry: (error, retry, delayMs) =>
@@ -192,7 +183,28 @@ export async function runBackupPushCommand(
           `push: attempt ${retry} failed (${describe(error)}); the failed attempt's upload was aborted; retry ` +
             `${retry} of ${policy.retries} in ${delayMs / 1000}s`,
         ),
-    });
+    };
+    let pushed = await withRetries(attempt, fromStdin ? { ...policy, retries: 0 } : policy, retryHooks);
+    // A server that ignores If-None-Match (Ceph RGW on versioned buckets) let another push write this key too.
+    while (await lostKeyRace(clients.s3, config.bucket, chosen!, pushed.versionId)) {
+      const lost = key;
+      const removed = await deleteVersion(clients.s3, config.bucket, lost, pushed.versionId);
+      if (removed !== true) {
+        throw new BackupFailure(
+          `another push wrote ${lost} in the same instant and this push's version ${pushed.versionId} could not ` +
+            `be removed (${removed}): remove it by hand so the other backup is the current version`,
+        );
+      }
+      if (fromStdin) {
+        throw new BackupFailure(
+          `another push wrote ${lost} in the same instant; this push's version was removed (stdin cannot be ` +
+            'read again: run the dump again)',
+        );
+      }
+      await chooseFrom(chosen!.sequence + 1);
+      say(`push: another push wrote ${lost} in the same instant; pushing to ${key} instead`);
+      pushed = await withRetries(attempt, policy, retryHooks);
+    }
     if (pushed.needsManifest) {
       try {
         await writeDigestManifest(
@@ -272,44 +284,6 @@ export async function runBackupPushCommand(
     interrupts.dispose();
     clients.destroy();
   }
-}
-
-/**
- * The first key from `sequence` on that holds no object and no multipart upload in progress: `_n` keys for a
- * further push in the same second. The create itself is still conditional (If-None-Match), for pushes that choose
- * at the same moment.
- */
-async function freeKey(
-  s3: S3Client,
-  bucket: string,
-  source: string,
-  at: Date,
-  extension: string,
-  sequence: number,
-): Promise<string> {
-  for (let n = sequence; n <= MAX_SEQUENCE; n++) {
-    const key = backupKey(source, at, extension, n);
-    if (await objectExists(s3, bucket, key)) continue;
-    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
-    if ((uploads.Uploads ?? []).some((upload) => upload.Key === key)) continue;
-    return key;
-  }
-  throw new BackupFailure(`more than ${MAX_SEQUENCE} pushes of ${source} in one second: no free key`);
-}
-
-async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (error) {
-    if (isObjectMissing(error)) return false;
-    throw error;
-  }
-}
-
-function sequenceOf(key: string): number {
-  const match = /_\d{8}_\d{6}_(\d+)\./.exec(key);
-  return match ? Number(match[1]) : 1;
 }
 
 /** Verification that could not run at all (HeadObject failed) also removes the unverified object. */

@@ -9,8 +9,10 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -58,6 +60,12 @@ function fakeBucket(existing: string[] = []): void {
     throw serviceError('NotFound', 404, 'UnknownError');
   });
   s3.on(ListMultipartUploadsCommand).resolves({});
+  s3.on(ListObjectVersionsCommand).resolves({});
+  for (const key of existing) {
+    s3.on(ListObjectVersionsCommand, { Prefix: key }).resolves({
+      Versions: [{ Key: key, VersionId: 'old', IsLatest: true }],
+    });
+  }
   s3.on(PutObjectCommand).resolves({ VersionId: 'v1' });
   s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
   s3.on(UploadPartCommand).callsFake((input: { PartNumber: number }) => ({ ETag: `"e${input.PartNumber}"` }));
@@ -125,6 +133,32 @@ describe('stowage backup push: unique keys', () => {
       Key: `${KEY}_2.bin`,
       IfNoneMatch: '*',
     });
+  });
+
+  it('moves on when a server that ignores If-None-Match let another push write the key first', async () => {
+    fakeBucket();
+    const early = new Date('2026-11-23T04:00:00.100Z');
+    const late = new Date('2026-11-23T04:00:00.200Z');
+    s3.on(ListObjectVersionsCommand, { Prefix: `${KEY}.bin` })
+      .resolvesOnce({})
+      .resolves({
+        Versions: [
+          { Key: `${KEY}.bin`, VersionId: 'theirs', LastModified: early, IsLatest: false },
+          { Key: `${KEY}.bin`, VersionId: 'v1', LastModified: late, IsLatest: true },
+        ],
+      });
+    s3.on(DeleteObjectCommand).resolves({});
+    const io = recordingIo();
+    const code = await runBackupPushCommand(file('race.bin', randomBytes(10)), { source: 'db' }, io);
+    expect(code).toBe(0);
+    expect(s3.commandCalls(DeleteObjectCommand)[0]!.args[0].input).toMatchObject({
+      Key: `${KEY}.bin`,
+      VersionId: 'v1',
+    });
+    expect(io.stdout).toEqual([`${KEY}_2.bin`]);
+    expect(io.stderr).toContain(
+      `push: another push wrote ${KEY}.bin in the same instant; pushing to ${KEY}_2.bin instead`,
+    );
   });
 
   it('skips a key with a multipart upload in progress', async () => {

@@ -11,6 +11,7 @@ import {
   DeleteObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -62,6 +63,7 @@ beforeEach(() => {
   // The key is free: no object, no upload in progress.
   s3.on(HeadObjectCommand).rejects(serviceError('NotFound', 404, 'UnknownError'));
   s3.on(ListMultipartUploadsCommand).resolves({});
+  s3.on(ListObjectVersionsCommand).resolves({});
 });
 
 describe('stowage backup push', () => {
@@ -258,7 +260,7 @@ describe('stowage backup push', () => {
     ]);
     // Only the look-up of a free key: nothing was uploaded.
     expect(s3.calls().map((call) => call.args[0].constructor.name)).toEqual([
-      'HeadObjectCommand',
+      'ListObjectVersionsCommand',
       'ListMultipartUploadsCommand',
     ]);
     expect(kms.commandCalls(GenerateDataKeyCommand)[0]!.args[0].input.EncryptionContext).toEqual({
