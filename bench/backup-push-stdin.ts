@@ -74,22 +74,23 @@ async function main(): Promise<void> {
       server.collectGarbage();
     };
     const stowageRuns: TimedRun[] = [];
+    const noCheckRuns: TimedRun[] = [];
     const awsRuns: TimedRun[] = [];
-    const pushWithStowage = async (run: number): Promise<void> => {
+    const pushWithStowage = async (run: number, check: boolean): Promise<void> => {
       const pushed = timedRun(
         '/bin/sh',
         [
           '-c',
           `cat ${sh(dump)} | ${sh(process.execPath)} ${sh(STOWAGE_BIN)} backup push - --source main-db ` +
-            '--name appdb.dump --quiet',
+            `--name appdb.dump --quiet${check ? '' : ' --no-check'}`,
         ],
         server.cliEnv,
         dir,
       );
-      stowageRuns.push(pushed);
+      (check ? stowageRuns : noCheckRuns).push(pushed);
       const key = pushed.stdout.trim();
       await remove([key, `${key}.stowage-digest.json`]);
-      log('stowage', run, pushed);
+      log(check ? 'stowage' : 'stowage --no-check', run, pushed);
     };
     const copyWithAwscli = async (run: number): Promise<void> => {
       const key = `bench-awscli/run-${run}-${Date.now()}.dump`;
@@ -108,12 +109,15 @@ async function main(): Promise<void> {
       log('awscli', run, copied);
     };
     for (let run = 1; run <= runs; run++) {
+      // A B C, C B A, …: no tool always runs first.
       if (run % 2 === 1) {
-        await pushWithStowage(run);
+        await pushWithStowage(run, true);
+        await pushWithStowage(run, false);
         await copyWithAwscli(run);
       } else {
         await copyWithAwscli(run);
-        await pushWithStowage(run);
+        await pushWithStowage(run, false);
+        await pushWithStowage(run, true);
       }
     }
     const summary = (runsOf: readonly TimedRun[]) => ({
@@ -125,12 +129,14 @@ async function main(): Promise<void> {
       cpuSeconds: runsOf.map((r) => round(r.userSeconds + r.systemSeconds)),
     });
     const stowage = summary(stowageRuns);
+    const noCheck = summary(noCheckRuns);
     const awscli = summary(awsRuns);
     const pairedRatios = stowageRuns.map((run, index) => round(run.wallMs / awsRuns[index]!.wallMs));
+    const noCheckPairedRatios = noCheckRuns.map((run, index) => round(run.wallMs / awsRuns[index]!.wallMs));
     const result = {
       what:
         'one pg_dump -Fc file piped through cat into each tool, to Ceph RGW on 127.0.0.1, same machine, ' +
-        'alternating A B, B A, …; RGW garbage-collected after every run',
+        'alternating A B C, C B A, …; RGW garbage-collected after every run',
       bytes: totalBytes,
       runsPerTool: runs,
       node: process.version,
@@ -140,6 +146,12 @@ async function main(): Promise<void> {
           'cat appdb.dump | node bin/stowage.js backup push - --source main-db --name appdb.dump --quiet',
         settings: { partSizeBytes: 8 * MiB, concurrency: 4, formatCheck: 'pg-dump', digest: 'manifest' },
         ...stowage,
+      },
+      stowageNoCheck: {
+        command: 'the same with --no-check: no format check, still hashed and recorded',
+        ...noCheck,
+        pairedRatios: noCheckPairedRatios,
+        medianPairedRatio: round(median(noCheckPairedRatios)),
       },
       awscli: {
         command: 'cat appdb.dump | aws s3 cp - s3://bench-backups/KEY --endpoint-url URL --only-show-errors',

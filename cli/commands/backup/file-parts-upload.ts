@@ -170,14 +170,7 @@ async function uploadParts(
         Body: body,
         ContentLength: length,
       });
-      command.middlewareStack.add(
-        (nextHandler) => async (args) => {
-          const request = args.request as { headers?: Record<string, string> };
-          if (request.headers) request.headers[PAYLOAD_SHA256_HEADER] = sha256;
-          return nextHandler(args);
-        },
-        { step: 'build', name: 'stowagePartPayloadSha256' },
-      );
+      signWithPayloadSha256(command, sha256);
       let result;
       try {
         result = await s3.send(command, { abortSignal: input.signal });
@@ -239,8 +232,23 @@ async function readFully(handle: FileHandle, buffer: Buffer, position: number): 
   return filled;
 }
 
+/**
+ * Sets SigV4's payload hash header of an UploadPart to the part's known SHA-256: the SDK signs it instead of hashing
+ * the body again on the JavaScript thread, and the server refuses a body that does not match it.
+ */
+export function signWithPayloadSha256(command: UploadPartCommand, sha256: string): void {
+  command.middlewareStack.add(
+    (nextHandler) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers[PAYLOAD_SHA256_HEADER] = sha256;
+      return nextHandler(args);
+    },
+    { step: 'build', name: 'stowagePartPayloadSha256' },
+  );
+}
+
 /** SHA-256 on the libuv thread pool (WebCrypto digest), off the JavaScript thread. */
-async function sha256Hex(bytes: Buffer): Promise<string> {
+export async function sha256Hex(bytes: Buffer): Promise<string> {
   return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
 }
 

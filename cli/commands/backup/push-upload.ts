@@ -239,8 +239,9 @@ export async function pushStreamOnce(
     },
   });
   const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = [input, checkStage, original.stream];
-  if (dataKey) stages.push(createEncryptStream(dataKey, { noncePrefix: randomBytes(8) }));
-  stages.push(stored.stream);
+  // Unencrypted, the stored bytes are the original ones: one hash, not two.
+  if (dataKey) stages.push(createEncryptStream(dataKey, { noncePrefix: randomBytes(8) }), stored.stream);
+  const storedResult = (): DigestResult => (dataKey ? stored.result() : original.result());
   if (settings.bandwidth) stages.push(createThrottleStream(settings.bandwidth));
   const body = pipelineCallback(stages, () => undefined) as unknown as Readable;
   const base = baseMetadata(settings, dataKey);
@@ -262,7 +263,7 @@ export async function pushStreamOnce(
         await formatCheck.finish();
       },
       singlePutMetadata: () => {
-        singlePut = { ...digestMetadata(original.result(), stored.result()), ...base };
+        singlePut = { ...digestMetadata(original.result(), storedResult()), ...base };
         return singlePut;
       },
       onUploadId: attempt.onUploadId,
@@ -271,7 +272,7 @@ export async function pushStreamOnce(
     return {
       versionId: result.VersionId,
       original: original.result(),
-      stored: stored.result(),
+      stored: storedResult(),
       metadata: singlePut ?? metadata,
       s3ChecksumSent: false,
       needsManifest: result.parts > 0,

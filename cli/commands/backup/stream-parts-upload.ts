@@ -8,6 +8,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { BackupFailure } from './backup-io';
+import { sha256Hex, signWithPayloadSha256 } from './file-parts-upload';
 import { InterruptedError, throwIfInterrupted } from './interrupt';
 import { abortMultipartUpload } from './multipart-abort';
 import { isTransientError, retryDelayMs, type RetryPolicy } from './retry';
@@ -83,19 +84,21 @@ export async function uploadStreamParts(input: StreamPartsUploadInput): Promise<
 
   const sendPart = async (number: number, buffer: Buffer, length: number): Promise<void> => {
     const body = buffer.subarray(0, length);
+    // Hashed once on the libuv thread pool and signed as the payload hash: the SDK does not hash the part again on
+    // the JavaScript thread (for every try), and the server refuses bytes damaged on the way.
+    const sha256 = await sha256Hex(body);
     for (let retry = 0; ; retry++) {
       try {
-        const result = await s3.send(
-          new UploadPartCommand({
-            Bucket: params.Bucket,
-            Key: params.Key,
-            UploadId: uploadId,
-            PartNumber: number,
-            Body: body,
-            ContentLength: length,
-          }),
-          { abortSignal: input.signal },
-        );
+        const command = new UploadPartCommand({
+          Bucket: params.Bucket,
+          Key: params.Key,
+          UploadId: uploadId,
+          PartNumber: number,
+          Body: body,
+          ContentLength: length,
+        });
+        signWithPayloadSha256(command, sha256);
+        const result = await s3.send(command, { abortSignal: input.signal });
         parts.push({ PartNumber: number, ETag: result.ETag });
         acknowledged += length;
         input.onAcknowledged?.(acknowledged);

@@ -67,19 +67,21 @@ export async function startTcpFaultProxy(target: string, faults: TcpFaults): Pro
       server.pipe(client);
       return;
     }
-    // Paced: at most rate/10 bytes every 100 ms.
+    // Paced: each chunk waits until the bytes sent so far fit the rate.
+    const started = Date.now();
+    let sent = 0;
     server.on('data', (chunk: Buffer) => {
       server.pause();
-      let offset = 0;
-      const step = Math.max(1, Math.floor(rate / 10));
-      const send = (): void => {
-        if (client.destroyed) return;
-        client.write(chunk.subarray(offset, offset + step));
-        offset += step;
-        if (offset < chunk.length) setTimeout(send, 100);
-        else server.resume();
-      };
-      send();
+      sent += chunk.length;
+      const due = started + (sent / rate) * 1000 - Date.now();
+      setTimeout(
+        () => {
+          if (client.destroyed) return;
+          client.write(chunk);
+          server.resume();
+        },
+        Math.max(0, due),
+      );
     });
     server.once('end', () => client.end());
   });
