@@ -5,6 +5,7 @@ import {
   type DigestManifest,
 } from '../../../lambda/shared/backup/backup-layout';
 import { BackupFailure } from './backup-io';
+import type { BackupObjectInfo } from './backup-object';
 import type { BackupConfig } from './backup-config';
 import { isTransientError } from './retry';
 import type { DigestResult } from './stream-digest';
@@ -72,4 +73,21 @@ export async function readDigestManifest(
     );
   }
   return manifest;
+}
+
+/** A backup streamed from stdin keeps its digests in its digest manifest: read them from there. */
+export async function withManifestDigests(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  info: BackupObjectInfo,
+): Promise<BackupObjectInfo> {
+  if (info.sha256 || !info.digestInManifest) return info;
+  const manifest = await readDigestManifest(s3, bucket, key, info.versionId);
+  return {
+    ...info,
+    sha256: manifest.sha256,
+    originalSize: Number(manifest['original-size']),
+    storedSha256: manifest['stored-sha256'],
+  };
 }

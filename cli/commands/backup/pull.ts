@@ -26,7 +26,7 @@ import { formatBytes } from './human-format';
 import { createProgress, progressModeFor } from './progress';
 import { isTransientError, parseRetryPolicy, withRetries } from './retry';
 import { systemErrorCode, toBackupFailure } from './service-errors';
-import { readDigestManifest } from './digest-manifest';
+import { withManifestDigests } from './digest-manifest';
 import { INTERRUPT_EXIT, watchInterrupts } from './interrupt';
 import { createDigestStream } from './stream-digest';
 
@@ -206,23 +206,6 @@ export async function runBackupPullCommand(
     interrupts.dispose();
     clients.destroy();
   }
-}
-
-/** A backup streamed from stdin keeps its digests in its digest manifest: read them from there. */
-async function withManifestDigests(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  info: BackupObjectInfo,
-): Promise<BackupObjectInfo> {
-  if (info.sha256 || !info.digestInManifest) return info;
-  const manifest = await readDigestManifest(s3, bucket, key, info.versionId);
-  return {
-    ...info,
-    sha256: manifest.sha256,
-    originalSize: Number(manifest['original-size']),
-    storedSha256: manifest['stored-sha256'],
-  };
 }
 
 /** Every partial download of `target` starts with this (hidden, next to the target). */
