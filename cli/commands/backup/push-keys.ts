@@ -1,9 +1,11 @@
 import {
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   type ObjectVersion,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { isObjectMissing } from '../../../lambda/shared/pipeline/s3-errors';
 import { backupKey } from '../../../lambda/shared/backup/backup-layout';
 import { BackupFailure } from './backup-io';
 
@@ -15,6 +17,8 @@ export interface ChosenKey {
   readonly key: string;
   readonly sequence: number;
   readonly earlierVersions: ReadonlySet<string>;
+  /** False when the caller may not list versions (no s3:ListBucketVersions): the race check cannot run. */
+  readonly versionsListed: boolean;
 }
 
 /**
@@ -32,11 +36,18 @@ export async function chooseFreeKey(
 ): Promise<ChosenKey> {
   for (let n = sequence; n <= MAX_SEQUENCE; n++) {
     const key = backupKey(source, at, extension, n);
-    const { versions, latestIsObject } = await versionsOf(s3, bucket, key);
-    if (latestIsObject) continue;
-    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
-    if ((uploads.Uploads ?? []).some((upload) => upload.Key === key)) continue;
-    return { key, sequence: n, earlierVersions: new Set(versions.map((v) => v.VersionId ?? 'null')) };
+    const listed = await versionsOf(s3, bucket, key).catch(unlessAccessDenied);
+    if (listed ? listed.latestIsObject : await objectExists(s3, bucket, key)) continue;
+    const uploads = await s3
+      .send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }))
+      .catch(unlessAccessDenied);
+    if ((uploads?.Uploads ?? []).some((upload) => upload.Key === key)) continue;
+    return {
+      key,
+      sequence: n,
+      earlierVersions: new Set((listed?.versions ?? []).map((v) => v.VersionId ?? 'null')),
+      versionsListed: listed !== undefined,
+    };
   }
   throw new BackupFailure(`more than ${MAX_SEQUENCE} pushes of ${source} in one second: no free key`);
 }
@@ -53,7 +64,8 @@ export async function lostKeyRace(
   chosen: ChosenKey,
   versionId: string | undefined,
 ): Promise<boolean> {
-  if (!versionId) return false; // unversioned: the server's If-None-Match is all there is
+  // Unversioned, or versions not listable: the server's If-None-Match is all there is.
+  if (!versionId || !chosen.versionsListed) return false;
   const { versions } = await versionsOf(s3, bucket, chosen.key);
   const fresh = versions.filter((v) => !chosen.earlierVersions.has(v.VersionId ?? 'null'));
   const ours = fresh.find((v) => v.VersionId === versionId);
@@ -84,4 +96,24 @@ async function versionsOf(
     VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
   } while (KeyMarker);
   return { versions, latestIsObject };
+}
+
+/**
+ * A role without s3:ListBucketVersions or s3:ListBucketMultipartUploads still pushes: the look-up falls back to
+ * HeadObject, and the create's If-None-Match (enforced by S3) is the guard.
+ */
+function unlessAccessDenied(error: unknown): undefined {
+  if ((error as { name?: unknown } | null)?.name === 'AccessDenied') return undefined;
+  throw error;
+}
+
+/** HeadObject: true when the key holds an object; false when missing or when HeadObject is refused (403). */
+async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    if (isObjectMissing(error) || (error as { name?: unknown }).name === 'Forbidden') return false;
+    throw error;
+  }
 }

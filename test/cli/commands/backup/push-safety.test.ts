@@ -161,6 +161,15 @@ describe('stowage backup push: unique keys', () => {
     );
   });
 
+  it('still pushes when the role may not list versions or uploads (falls back to HeadObject)', async () => {
+    fakeBucket([`${KEY}.bin`]);
+    s3.on(ListObjectVersionsCommand).rejects(serviceError('AccessDenied', 403));
+    s3.on(ListMultipartUploadsCommand).rejects(serviceError('AccessDenied', 403));
+    const io = recordingIo();
+    expect(await runBackupPushCommand(file('noperm.bin', randomBytes(10)), { source: 'db' }, io)).toBe(0);
+    expect(io.stdout).toEqual([`${KEY}_2.bin`]);
+  });
+
   it('skips a key with a multipart upload in progress', async () => {
     fakeBucket();
     s3.on(ListMultipartUploadsCommand, { Prefix: `${KEY}.bin` }).resolves({
