@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { BUCKET_PURPOSES, type BucketPurpose } from '../../lib/config/naming';
 import { TAG_KEYS } from '../../lambda/shared/pipeline/object-tags';
 import { formatAge, formatBytes } from './backup/human-format';
+import { listIncompleteUploads, type IncompleteUpload } from './backup/incomplete-uploads';
 import { UsageError } from '../shared/usage-error';
 import { createOpsClients } from '../shared/aws-clients';
 import { clockOf, type CommandIo } from '../shared/command-io';
@@ -72,6 +73,8 @@ export interface StowageReport {
     readonly quarantined: number;
   };
   readonly awaitingReview: readonly QuarantinedObject[];
+  /** Multipart uploads started and never completed or aborted, in any bucket: stored and billed meanwhile. */
+  readonly incompleteUploads: readonly IncompleteUpload[];
 }
 
 /** The statuses every report shows, zero or not (ARCHITECTURE.md object tags). */
@@ -188,6 +191,11 @@ export async function buildReport(
     usages.push(aggregator.result());
   }
 
+  const incompleteUploads: IncompleteUpload[] = [];
+  for (const purpose of BUCKET_PURPOSES) {
+    incompleteUploads.push(...(await listIncompleteUploads(s3, buckets[purpose], options.now)));
+  }
+
   const uploadTags = await mapWithConcurrency(uploads, options.concurrency, (o) =>
     readObjectTags(s3, buckets.uploads, o.key, o.versionId),
   );
@@ -225,6 +233,7 @@ export async function buildReport(
       quarantined: awaitingReview.length,
     },
     awaitingReview,
+    incompleteUploads,
   };
 }
 
@@ -291,6 +300,23 @@ export function renderReport(report: StowageReport, now: Date): string[] {
           q.signature ?? '-',
         ]),
         { rightAligned: [1] },
+      ).map((l) => `  ${l}`),
+    );
+  }
+  lines.push('', `Incomplete multipart uploads: ${report.incompleteUploads.length}`);
+  if (report.incompleteUploads.length > 0) {
+    lines.push(
+      ...renderTable(
+        ['BUCKET', 'KEY', 'UPLOAD ID', 'PARTS', 'SIZE', 'STARTED'],
+        report.incompleteUploads.map((u) => [
+          u.bucket,
+          u.key,
+          u.uploadId,
+          String(u.parts),
+          formatBytes(u.bytes),
+          u.initiated ? formatAge(new Date(u.initiated), now) : '-',
+        ]),
+        { rightAligned: [3, 4] },
       ).map((l) => `  ${l}`),
     );
   }

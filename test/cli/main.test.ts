@@ -21,6 +21,7 @@ describe('buildProgram', () => {
       'push',
       'list',
       'pull',
+      'delete',
       'archive',
       'restore',
       'verify',

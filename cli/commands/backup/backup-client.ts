@@ -1,6 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../../lambda/shared/aws/s3-client';
+import { S3Client } from '@aws-sdk/client-s3';
+import { s3ClientConfig, type S3Endpoint } from '../../../lambda/shared/aws/s3-client';
 import type { BackupConfig } from './backup-config';
 
 /** The AWS clients of one backup command. */
@@ -17,7 +17,11 @@ export interface BackupClients {
  * KMS always talks to AWS: S3-compatible servers have no KMS API (use a passphrase there).
  */
 export function createBackupClients(config: BackupConfig): BackupClients {
-  const s3 = createS3Client({ endpoint: config.endpoint, region: config.region, profile: config.profile });
+  const s3 = createBackupS3Client(config, {
+    endpoint: config.endpoint,
+    region: config.region,
+    profile: config.profile,
+  });
   let kms: KMSClient | undefined;
   return {
     s3,
@@ -30,4 +34,25 @@ export function createBackupClients(config: BackupConfig): BackupClients {
       kms?.destroy();
     },
   };
+}
+
+/**
+ * An S3 client (s3ClientConfig's settings) whose every request has a connect timeout and an idle timeout: a
+ * server that stops answering (not refusing, just silent) turns into a TimeoutError, which the SDK and the command
+ * retry, instead of a command that waits forever.
+ */
+export function createBackupS3Client(
+  timeouts: Pick<BackupConfig, 'idleTimeoutMs' | 'connectTimeoutMs'>,
+  endpoint: S3Endpoint,
+): S3Client {
+  return new S3Client({
+    ...s3ClientConfig(endpoint),
+    // The SDK builds its NodeHttpHandler from these options. socketTimeout is the idle timeout (no byte either
+    // way for that long: TimeoutError, which the SDK retries); requestTimeout would bound a whole request (and,
+    // in @smithy/node-http-handler 4, only warn), which a large part on a slow link must not hit.
+    requestHandler: {
+      connectionTimeout: timeouts.connectTimeoutMs,
+      socketTimeout: timeouts.idleTimeoutMs,
+    },
+  });
 }

@@ -12,6 +12,10 @@ export interface ConnectionOptions {
   readonly endpointUrl?: string;
   /** KMS key for SSE-KMS and for envelope encryption with --encrypt; env STOWAGE_BACKUPS_KMS_KEY_ID. */
   readonly kmsKeyId?: string;
+  /** Seconds a request may receive nothing before it fails (and is retried). Default 60. */
+  readonly timeout?: string;
+  /** Seconds connecting may take. Default 10. */
+  readonly connectTimeout?: string;
 }
 
 export const BACKUP_ENV = {
@@ -30,6 +34,21 @@ export interface BackupConfig {
   /** Endpoint override: an S3-compatible server (no S3 checksums are requested or expected there). */
   readonly endpoint?: string;
   readonly kmsKeyId?: string;
+  /** Milliseconds without any byte received (or sent) before a request fails. */
+  readonly idleTimeoutMs: number;
+  /** Milliseconds connecting may take. */
+  readonly connectTimeoutMs: number;
+}
+
+export const DEFAULT_TIMEOUTS = { idleMs: 60_000, connectMs: 10_000 } as const;
+
+function parseSeconds(value: string | undefined, flag: string, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new UsageError(`${flag} must be seconds from more than 0 to 3600, got '${value}'`);
+  }
+  return Math.round(seconds * 1000);
 }
 
 export function resolveBackupConfig(
@@ -56,5 +75,7 @@ export function resolveBackupConfig(
     profile: pick(options.profile, BACKUP_ENV.profile),
     endpoint,
     kmsKeyId: pick(options.kmsKeyId, BACKUP_ENV.kmsKeyId),
+    idleTimeoutMs: parseSeconds(options.timeout, '--timeout', DEFAULT_TIMEOUTS.idleMs),
+    connectTimeoutMs: parseSeconds(options.connectTimeout, '--connect-timeout', DEFAULT_TIMEOUTS.connectMs),
   };
 }

@@ -1,3 +1,5 @@
+import type { EventEmitter } from 'events';
+import type { Readable } from 'stream';
 import type { BackupClients } from './backup-client';
 import type { BackupConfig } from './backup-config';
 
@@ -25,6 +27,10 @@ export interface BackupIo {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Default: createBackupClients. */
   readonly createClients?: (config: BackupConfig) => BackupClients;
+  /** What `push -` reads. Default: process.stdin. */
+  readonly stdin?: Readable;
+  /** Where SIGINT and SIGTERM come from. Default: process. */
+  readonly signals?: EventEmitter;
 }
 
 /** The operation failed for a reason the user can act on; the CLI prints the message and exits 1. */

@@ -5,6 +5,7 @@ import {
   type ParsedBackupKey,
 } from '../../../lambda/shared/backup/backup-layout';
 import { backupObjectInfo, type BackupObjectInfo } from './backup-object';
+import { withManifestDigests } from './digest-manifest';
 
 /** One backup in the bucket, from ListObjectsV2. */
 export interface ListedBackup extends ParsedBackupKey {
@@ -47,7 +48,7 @@ export async function listBackups(s3: S3Client, bucket: string, source?: string)
   );
 }
 
-/** HeadObject of each backup, `concurrency` at a time, in the order given. */
+/** HeadObject of each backup (digests from the manifest of a stdin push), `concurrency` at a time, in order. */
 export async function describeBackups(
   s3: S3Client,
   bucket: string,
@@ -59,9 +60,9 @@ export async function describeBackups(
   const worker = async (): Promise<void> => {
     while (next < keys.length) {
       const index = next++;
-      infos[index] = backupObjectInfo(
-        await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: keys[index] })),
-      );
+      const key = keys[index]!;
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      infos[index] = await withManifestDigests(s3, bucket, key, backupObjectInfo(head));
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));

@@ -1,5 +1,5 @@
 import type { HeadObjectCommandOutput } from '@aws-sdk/client-s3';
-import { BACKUP_METADATA } from '../../../lambda/shared/backup/backup-layout';
+import { BACKUP_METADATA, DIGEST_IN_MANIFEST } from '../../../lambda/shared/backup/backup-layout';
 
 /** Storage classes whose objects must be restored before they can be read. */
 export const ARCHIVE_CLASSES = ['GLACIER', 'DEEP_ARCHIVE'] as const;
@@ -49,6 +49,8 @@ export interface BackupObjectInfo {
   readonly versionId?: string;
   /** The version's ETag: downloads ask for exactly it (If-Match). */
   readonly etag?: string;
+  /** Streamed from stdin: the digests are in the digest manifest, not in the metadata. */
+  readonly digestInManifest: boolean;
 }
 
 export function backupObjectInfo(head: HeadObjectCommandOutput): BackupObjectInfo {
@@ -66,6 +68,7 @@ export function backupObjectInfo(head: HeadObjectCommandOutput): BackupObjectInf
     restore: isArchiveClass(storageClass) ? parseRestoreHeader(head.Restore) : undefined,
     versionId: head.VersionId,
     etag: head.ETag || undefined,
+    digestInManifest: metadata[BACKUP_METADATA.DIGEST] === DIGEST_IN_MANIFEST,
   };
 }
 

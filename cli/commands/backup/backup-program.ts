@@ -7,6 +7,8 @@ import type * as Archive from './archive';
 import type { BackupArchiveOptions } from './archive';
 import type * as BackupConfig from './backup-config';
 import type { ConnectionOptions } from './backup-config';
+import type * as Delete from './delete';
+import type { BackupDeleteOptions } from './delete';
 import type * as List from './list';
 import type { BackupListOptions } from './list';
 import type * as Pull from './pull';
@@ -25,14 +27,21 @@ function withConnection(command: Command): Command {
     .option('--region <region>', 'AWS region (env AWS_REGION)')
     .option('--profile <name>', 'AWS profile (env AWS_PROFILE)')
     .option('--endpoint-url <url>', 'S3-compatible endpoint, e.g. Ceph RGW (env STOWAGE_S3_ENDPOINT)')
-    .option('--kms-key-id <id>', 'KMS key for SSE-KMS and --encrypt (env STOWAGE_BACKUPS_KMS_KEY_ID)');
+    .option('--kms-key-id <id>', 'KMS key for SSE-KMS and --encrypt (env STOWAGE_BACKUPS_KMS_KEY_ID)')
+    .option(
+      '--timeout <seconds>',
+      'a request that receives nothing for this long fails and is retried (default 60)',
+    )
+    .option('--connect-timeout <seconds>', 'connecting to S3 fails after this long (default 10)');
 }
 
 /** Registers `stowage backup` and its subcommands on `program`. */
 export function registerBackupCommand(program: Command, io: () => BackupIo): void {
   const backup = program
     .command('backup')
-    .description('Write, read and verify the backups bucket: push, list, pull, archive, restore, verify.');
+    .description(
+      'Write, read and verify the backups bucket: push, list, pull, delete, archive, restore, verify.',
+    );
   registerBackupCommands(backup, io);
 }
 
@@ -42,9 +51,21 @@ export function registerBackupCommand(program: Command, io: () => BackupIo): voi
  */
 export function registerBackupCommands(backup: Command, io: () => BackupIo): void {
   withConnection(backup.command('push'))
-    .description('Upload FILE as a backup of --source; prints the key. Exit 0 done, 1 failed, 2 usage.')
-    .argument('<file>', 'file to back up; the key takes its extension (db.dump.gz → .dump.gz)')
+    .description(
+      'Upload FILE (or - for stdin) as a backup of --source; prints the key. Exit 0 done, 1 failed, 2 usage, ' +
+        '130/143 interrupted by SIGINT/SIGTERM (the multipart upload is aborted).',
+    )
+    .argument(
+      '<file>',
+      'file to back up, or - for stdin; the key takes its extension (db.dump.gz → .dump.gz)',
+    )
     .requiredOption('--source <name>', 'backup source name (lower-case letters, digits, dashes)')
+    .option('--name <file-name>', 'with - (stdin): the file name the key takes its extension from')
+    .option(
+      '--format <format>',
+      'checked before the upload: pg-dump, gzip, tar-gz or raw (default: from the extension)',
+    )
+    .option('--no-check', 'upload without checking the format first')
     .option('--storage-class <class>', 'S3 storage class, e.g. STANDARD_IA, GLACIER')
     .option(
       '--encrypt',
@@ -57,8 +78,11 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
     .option('--max-bandwidth <bytes-per-s>', 'upload bandwidth limit, e.g. 10M')
     .option('--part-size <bytes>', 'multipart part size (default 8M, at least 5M)')
     .option('--concurrency <n>', 'parts uploaded in parallel (default 4)')
-    .option('--retries <n>', 'retries after a failed attempt (default 3)')
-    .option('--retry-delays <seconds>', 'waits before each retry (default 5,10,20)')
+    .option('--retries <n>', 'retries after a failed attempt (of a part, for stdin) (default 3)')
+    .option(
+      '--retry-delays <seconds>',
+      'waits before each retry (default 5,10,20); past the list each wait doubles the last',
+    )
     .option('--verify-read', 'read the object back and check its SHA-256 after the upload')
     .option('--quiet', 'no progress and no summary')
     .action(async (file: string, options: BackupPushOptions) => {
@@ -84,11 +108,28 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
     .option('--force', 'replace an existing output file')
     .option('--passphrase-env <var>', 'environment variable holding the passphrase of an encrypted backup')
     .option('--retries <n>', 'retries of a download cut short or failed on the way (default 3)')
-    .option('--retry-delays <seconds>', 'waits before each retry (default 5,10,20)')
+    .option(
+      '--retry-delays <seconds>',
+      'waits before each retry (default 5,10,20); past the list each wait doubles the last',
+    )
     .option('--quiet', 'no progress and no summary')
     .action(async (key: string | undefined, options: BackupPullOptions) => {
       const { runBackupPullCommand } = require('./pull') as typeof Pull;
       process.exitCode = await runBackupPullCommand(key, options, io());
+    });
+
+  withConnection(backup.command('delete'))
+    .description(
+      'Delete every version of a backup (and its delete markers), or of each backup of --source older than ' +
+        '--older-than DAYS. A dry run unless --yes; explains Object Lock retention. Exit 0 done, 1 not all deleted.',
+    )
+    .argument('[key]', 'backup key (see `stowage backup list`)')
+    .option('--source <name>', 'with --older-than: the source whose old backups to delete')
+    .option('--older-than <days>', 'backups taken more than this many days ago')
+    .option('--yes', 'delete (without it, only list what would be deleted)')
+    .action(async (key: string | undefined, options: BackupDeleteOptions) => {
+      const { runBackupDeleteCommand } = require('./delete') as typeof Delete;
+      process.exitCode = await runBackupDeleteCommand(key, options, io());
     });
 
   withConnection(backup.command('archive'))

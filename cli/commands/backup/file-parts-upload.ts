@@ -2,7 +2,6 @@ import { webcrypto, createHash } from 'crypto';
 import { open, type FileHandle } from 'fs/promises';
 import type { Stats } from 'fs';
 import {
-  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   UploadPartCommand,
@@ -12,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { isPayloadHashMismatch } from '../../../lambda/shared/pipeline/s3-errors';
 import { BackupFailure } from './backup-io';
+import { abortMultipartUpload } from './multipart-abort';
 import { DigestMismatchError, type DigestResult } from './stream-digest';
 
 /** SigV4's payload hash header: set to the part's SHA-256, the SDK signs it instead of hashing the part again. */
@@ -79,8 +79,14 @@ export interface FilePartsUploadInput {
   readonly plan: FilePartsPlan;
   /** Parts read and uploaded at once; each holds one part-size buffer. */
   readonly concurrency: number;
-  /** Called with the total bytes uploaded so far after each part. */
+  /** Called with the total bytes the server acknowledged so far after each part. */
   readonly onBytes?: (done: number) => void;
+  /** SIGINT/SIGTERM: cancels the requests in flight and aborts the upload. */
+  readonly signal?: AbortSignal;
+  /** Complete only if the key does not exist (If-None-Match: *). */
+  readonly ifNoneMatch?: boolean;
+  /** Called with the upload id as soon as the server created the upload. */
+  readonly onUploadId?: (uploadId: string) => void;
 }
 
 /**
@@ -101,9 +107,10 @@ export interface FilePartsUploadInput {
  */
 export async function uploadFileParts(input: FilePartsUploadInput): Promise<{ VersionId?: string }> {
   const { s3, params, plan } = input;
-  const created = await s3.send(new CreateMultipartUploadCommand(params));
+  const created = await s3.send(new CreateMultipartUploadCommand(params), { abortSignal: input.signal });
   const uploadId = created.UploadId;
   if (!uploadId) throw new Error('CreateMultipartUpload returned no UploadId');
+  input.onUploadId?.(uploadId);
   const handle = await open(plan.file, 'r');
   try {
     const parts = await uploadParts(input, handle, uploadId);
@@ -115,11 +122,14 @@ export async function uploadFileParts(input: FilePartsUploadInput): Promise<{ Ve
         Key: params.Key,
         UploadId: uploadId,
         MultipartUpload: { Parts: parts },
+        ...(input.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
       }),
+      { abortSignal: input.signal },
     );
   } catch (error) {
-    await abortOrExplain(s3, params, uploadId, error);
-    throw error;
+    const cause = input.signal?.aborted && input.signal.reason instanceof Error ? input.signal.reason : error;
+    await abortOrExplain(s3, params, uploadId, cause);
+    throw cause;
   } finally {
     await handle.close();
   }
@@ -138,7 +148,7 @@ async function uploadParts(
   let failure: { error: unknown } | undefined;
   const slot = async (): Promise<void> => {
     const buffer = Buffer.allocUnsafeSlow(plan.partSize);
-    while (!failure && next < count) {
+    while (!failure && next < count && !input.signal?.aborted) {
       const index = next++;
       const start = index * plan.partSize;
       const expectedLength = Math.min(plan.partSize, plan.original.size - start);
@@ -160,17 +170,10 @@ async function uploadParts(
         Body: body,
         ContentLength: length,
       });
-      command.middlewareStack.add(
-        (nextHandler) => async (args) => {
-          const request = args.request as { headers?: Record<string, string> };
-          if (request.headers) request.headers[PAYLOAD_SHA256_HEADER] = sha256;
-          return nextHandler(args);
-        },
-        { step: 'build', name: 'stowagePartPayloadSha256' },
-      );
+      signWithPayloadSha256(command, sha256);
       let result;
       try {
-        result = await s3.send(command);
+        result = await s3.send(command, { abortSignal: input.signal });
       } catch (error) {
         if (!isPayloadHashMismatch(error)) throw error;
         // The buffer still holds what was sent: did the file change, or were the bytes damaged on the way?
@@ -193,6 +196,7 @@ async function uploadParts(
   );
   await Promise.all(slots);
   if (failure) throw failure.error;
+  if (input.signal?.aborted) throw input.signal.reason;
   return parts;
 }
 
@@ -203,14 +207,15 @@ async function abortOrExplain(
   uploadId: string,
   error: unknown,
 ): Promise<void> {
-  try {
-    await s3.send(
-      new AbortMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: uploadId }),
-    );
-  } catch (abortError) {
+  const aborted = await abortMultipartUpload(s3, {
+    Bucket: params.Bucket!,
+    Key: params.Key!,
+    UploadId: uploadId,
+  });
+  if (aborted !== true) {
     throw new BackupFailure(
       `${messageOf(error)}; aborting multipart upload ${uploadId} of s3://${params.Bucket}/${params.Key} failed ` +
-        `too (${messageOf(abortError)}): abort it by hand`,
+        `too (${aborted}): abort it by hand (aws s3api abort-multipart-upload)`,
       { cause: error },
     );
   }
@@ -227,8 +232,23 @@ async function readFully(handle: FileHandle, buffer: Buffer, position: number): 
   return filled;
 }
 
+/**
+ * Sets SigV4's payload hash header of an UploadPart to the part's known SHA-256: the SDK signs it instead of hashing
+ * the body again on the JavaScript thread, and the server refuses a body that does not match it.
+ */
+export function signWithPayloadSha256(command: UploadPartCommand, sha256: string): void {
+  command.middlewareStack.add(
+    (nextHandler) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers[PAYLOAD_SHA256_HEADER] = sha256;
+      return nextHandler(args);
+    },
+    { step: 'build', name: 'stowagePartPayloadSha256' },
+  );
+}
+
 /** SHA-256 on the libuv thread pool (WebCrypto digest), off the JavaScript thread. */
-async function sha256Hex(bytes: Buffer): Promise<string> {
+export async function sha256Hex(bytes: Buffer): Promise<string> {
   return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
 }
 

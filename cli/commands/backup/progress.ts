@@ -14,12 +14,19 @@ export interface ProgressOptions {
   readonly now?: () => number;
   /** Minimum time between outputs. Default 200 ms on a TTY, 5 s otherwise. */
   readonly intervalMs?: number;
+  /**
+   * Say "stalled for N s" when no progress was reported for this long (checked every second, or by `tick`).
+   * Default: never.
+   */
+  readonly stallAfterMs?: number;
+  /** Runs `check` every second until the returned function is called. Default: an unref'd setInterval. */
+  readonly every?: (check: () => void) => () => void;
 }
 
 export interface Progress {
   /** Bytes done so far (absolute, not a delta). */
   update(done: number): void;
-  /** Draws the final state (100 % on success) and ends the line. */
+  /** Draws the final state and ends the line (the done count is what was reported: below 100 % on failure). */
   finish(): void;
 }
 
@@ -40,6 +47,8 @@ export function createProgress(options: ProgressOptions): Progress {
   let lastDraw = started;
   let done = 0;
   let finished = false;
+  let lastChange = started;
+  let stalledSaid = 0;
 
   const describe = (): { percent?: number; text: string } => {
     const elapsedS = (now() - started) / 1000;
@@ -57,6 +66,10 @@ export function createProgress(options: ProgressOptions): Progress {
     if (total !== undefined && rate > 0 && done < total)
       parts.push(`ETA ${formatDuration((total - done) / rate)}`);
     if (finished) parts.push(`in ${formatDuration(elapsedS)}`);
+    const still = now() - lastChange;
+    if (!finished && options.stallAfterMs !== undefined && still >= options.stallAfterMs) {
+      parts.push(`stalled for ${Math.floor(still / 1000)} s`);
+    }
     return { percent, text: parts.join('  ') };
   };
 
@@ -71,8 +84,28 @@ export function createProgress(options: ProgressOptions): Progress {
     }
   };
 
+  const checkStall = (): void => {
+    if (finished || options.stallAfterMs === undefined) return;
+    const still = now() - lastChange;
+    // Said once when the stall begins, then at the normal output interval (at least every 5 s).
+    if (still >= options.stallAfterMs && now() - stalledSaid >= Math.max(intervalMs, 5_000)) {
+      stalledSaid = now();
+      lastDraw = stalledSaid;
+      draw();
+    }
+  };
+  const every =
+    options.every ??
+    ((check: () => void) => {
+      const timer = setInterval(check, 1_000);
+      timer.unref();
+      return () => clearInterval(timer);
+    });
+  const stopChecking = options.stallAfterMs === undefined ? () => undefined : every(checkStall);
+
   return {
     update(value) {
+      if (value !== done) lastChange = now();
       done = value;
       const t = now();
       if (t - lastDraw >= intervalMs) {
@@ -83,6 +116,7 @@ export function createProgress(options: ProgressOptions): Progress {
     finish() {
       if (finished) return;
       finished = true;
+      stopChecking();
       draw();
     },
   };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'crypto';
 import { createWriteStream } from 'fs';
-import { link, open, rename, stat, unlink } from 'fs/promises';
+import { link, open, readdir, rename, stat, unlink } from 'fs/promises';
 import { basename, dirname, join, resolve } from 'path';
 import type { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
@@ -26,6 +26,8 @@ import { formatBytes } from './human-format';
 import { createProgress, progressModeFor } from './progress';
 import { isTransientError, parseRetryPolicy, withRetries } from './retry';
 import { systemErrorCode, toBackupFailure } from './service-errors';
+import { withManifestDigests } from './digest-manifest';
+import { INTERRUPT_EXIT, watchInterrupts } from './interrupt';
 import { createDigestStream } from './stream-digest';
 
 export interface BackupPullOptions extends ConnectionOptions {
@@ -71,11 +73,12 @@ export async function runBackupPullCommand(
     requireBackupKey(key);
   }
   const clients = (io.createClients ?? createBackupClients)(config);
+  const interrupts = watchInterrupts(io.signals);
   let temp: string | undefined;
   try {
     const chosen = key ?? (await newestKey(clients.s3, config.bucket, options.source!));
     const head = await clients.s3.send(new HeadObjectCommand({ Bucket: config.bucket, Key: chosen }));
-    const info = backupObjectInfo(head);
+    const info = await withManifestDigests(clients.s3, config.bucket, chosen, backupObjectInfo(head));
     if (!isReadable(info)) throw notRestored(chosen, info);
     if (!info.sha256 || info.originalSize === undefined) {
       throw new BackupFailure(
@@ -86,6 +89,7 @@ export async function runBackupPullCommand(
     if (!options.force && (await exists(target))) {
       throw new BackupFailure(`refusing to overwrite ${target}: pass --force to replace it`);
     }
+    await removeStalePartFiles(target);
     // Checked before any byte moves: an encryption this version cannot read, or a missing key source, is final.
     const encrypted = decryptStage(chosen, info, options, io, clients) !== undefined;
 
@@ -95,7 +99,7 @@ export async function runBackupPullCommand(
     const downloadOnce = async (): Promise<string> => {
       const part = join(
         dirname(target),
-        `.${basename(target)}.stowage-${randomBytes(6).toString('hex')}.part`,
+        `${partPrefix(target)}${process.pid}-${randomBytes(6).toString('hex')}.part`,
       );
       temp = part;
       const object = await clients.s3.send(
@@ -105,6 +109,7 @@ export async function runBackupPullCommand(
           VersionId: info.versionId,
           ...(info.etag ? { IfMatch: info.etag } : {}),
         }),
+        { abortSignal: interrupts.signal },
       );
       const progress = createProgress({
         label: `pull ${basename(chosen)}`,
@@ -126,8 +131,9 @@ export async function runBackupPullCommand(
         createWriteStream(part, { flags: 'wx', mode: 0o600 }),
       ];
       try {
-        await pipeline(stages);
+        await pipeline(stages, { signal: interrupts.signal });
       } catch (error) {
+        if (interrupts.received()) throw error;
         await unlink(part).catch(ignoreMissing);
         temp = undefined;
         // A body that ended short surfaces from the decryptor as a truncated envelope: the stored count tells.
@@ -152,7 +158,8 @@ export async function runBackupPullCommand(
     };
     const downloaded = await withRetries(downloadOnce, policy, {
       sleep: sleepFor(io),
-      isRetryable: (error) => error instanceof ShortReadError || isTransientError(error),
+      isRetryable: (error) =>
+        !interrupts.received() && (error instanceof ShortReadError || isTransientError(error)),
       onRetry: (error, retry, delayMs) => {
         io.err(
           `pull: attempt ${retry} failed (${describeFailure(error)}); retry ${retry} of ${policy.retries} in ` +
@@ -180,6 +187,13 @@ export async function runBackupPullCommand(
     }
     return BACKUP_EXIT.OK;
   } catch (error) {
+    const signal = interrupts.received();
+    if (signal) {
+      if (temp) await unlink(temp).catch(ignoreMissing);
+      temp = undefined;
+      io.err(`stowage backup pull: interrupted by ${signal}: the partial download was removed`);
+      return INTERRUPT_EXIT[signal];
+    }
     const failure =
       error instanceof EnvelopeAuthenticationError || error instanceof EnvelopeFormatError
         ? new BackupFailure(`decryption failed: ${error.message}`, { cause: error })
@@ -189,7 +203,37 @@ export async function runBackupPullCommand(
     return BACKUP_EXIT.FAILED;
   } finally {
     if (temp) await unlink(temp).catch(ignoreMissing);
+    interrupts.dispose();
     clients.destroy();
+  }
+}
+
+/** Every partial download of `target` starts with this (hidden, next to the target). */
+function partPrefix(target: string): string {
+  return `.${basename(target)}.stowage-`;
+}
+
+/**
+ * Removes the partial downloads of `target` that an earlier pull left behind (killed with SIGKILL, power loss):
+ * those whose process is gone, and those of older versions, whose names carry no process id.
+ */
+async function removeStalePartFiles(target: string): Promise<void> {
+  const prefix = partPrefix(target);
+  const names = await readdir(dirname(target)).catch(ignoreMissing);
+  for (const name of names ?? []) {
+    if (!name.startsWith(prefix) || !name.endsWith('.part')) continue;
+    const pid = /^(\d+)-[0-9a-f]+\.part$/.exec(name.slice(prefix.length))?.[1];
+    if (pid !== undefined && isAlive(Number(pid))) continue;
+    await unlink(join(dirname(target), name)).catch(ignoreMissing);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isCode(error, 'EPERM');
   }
 }
 

@@ -1,117 +1,50 @@
-import { randomBytes } from 'crypto';
-import { createReadStream as openReadStream } from 'fs';
 import { stat } from 'fs/promises';
 import { basename } from 'path';
-import { pipeline as pipelineCallback, Writable, type Readable } from 'stream';
-import { pipeline } from 'stream/promises';
-import {
-  DeleteObjectCommand,
-  type PutObjectCommandInput,
-  type S3Client,
-  type StorageClass,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { BACKUP_METADATA, backupKey } from '../../../lambda/shared/backup/backup-layout';
-import {
-  createEncryptStream,
-  ENVELOPE_SCHEME,
-  NO_ENCRYPTION,
-  type DataKey,
-} from '../../../lambda/shared/backup/envelope-encryption';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { backupKey, digestManifestKey } from '../../../lambda/shared/backup/backup-layout';
+import { ENVELOPE_SCHEME, type DataKey } from '../../../lambda/shared/backup/envelope-encryption';
+import { isInvalidArgument } from '../../../lambda/shared/pipeline/s3-errors';
 import { UsageError } from '../../shared/usage-error';
 import { createBackupClients } from './backup-client';
-import { resolveBackupConfig, type BackupConfig, type ConnectionOptions } from './backup-config';
+import { resolveBackupConfig } from './backup-config';
 import { BACKUP_EXIT, BackupFailure, clockOf, sleepFor, type BackupIo } from './backup-io';
+import { writeDigestManifest } from './digest-manifest';
 import { resolverForEncryption } from './encryption-keys';
 import { formatBytes } from './human-format';
-import { createProgress, progressModeFor, type ProgressMode } from './progress';
-import { isTransientError, parseRetryPolicy, withRetries } from './retry';
-import { systemErrorCode, toBackupFailure } from './service-errors';
-import { measureFileParts, uploadFileParts } from './file-parts-upload';
-import { createDigestStream, DigestMismatchError, type DigestResult } from './stream-digest';
-import { createThrottleStream, parseByteRate, parseByteSize } from './throttle';
+import { INTERRUPT_EXIT, InterruptedError, watchInterrupts } from './interrupt';
+import { abortUploadsOfKey } from './multipart-abort';
+import { chooseFreeKey, lostKeyRace, type ChosenKey } from './push-keys';
+import { createProgress, progressModeFor } from './progress';
+import {
+  backupExtension,
+  parseConcurrency,
+  parsePartSize,
+  parseStorageClass,
+  pushFormat,
+  type BackupPushOptions,
+} from './push-options';
+import { checkFileFormat } from './push-format-check';
+import { pushFileOnce, pushStreamOnce, readFile, type PushedObject, type PushSettings } from './push-upload';
+import { isTransientError, parseRetryPolicy, withRetries, type RetryHooks } from './retry';
+import { describeS3Code, systemErrorCode, toBackupFailure } from './service-errors';
+import { DigestMismatchError } from './stream-digest';
+import { parseByteRate } from './throttle';
 import { verifyUpload, type UploadExpectation, type UploadVerification } from './upload-verification';
 
-/** Reads a file in 1 MiB chunks (fs's default 64 KiB doubles the per-chunk cost of both hashing passes). */
-const READ_CHUNK_BYTES = 1024 * 1024;
-const readFile = (path: string) => openReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+export { backupExtension, STORAGE_CLASSES, type BackupPushOptions } from './push-options';
 
-export interface BackupPushOptions extends ConnectionOptions {
-  /** Source name (key layout). Required. */
-  readonly source: string;
-  /** S3 storage class of the new object. Default: the bucket's (STANDARD). */
-  readonly storageClass?: string;
-  /** Client-side envelope encryption (KMS data key, or the passphrase of --passphrase-env). */
-  readonly encrypt?: boolean;
-  /** Name of the environment variable holding the passphrase (implies --encrypt). */
-  readonly passphraseEnv?: string;
-  /** Upload bandwidth limit, bytes per second (k/M/G suffixes). Default: unlimited. */
-  readonly maxBandwidth?: string;
-  /** Multipart part size in bytes (k/M/G). Default 8 MiB; objects up to one part go in a single PUT. */
-  readonly partSize?: string;
-  /** Parts uploaded in parallel. Default 4. */
-  readonly concurrency?: string;
-  /** Retries after the first attempt. Default 3. */
-  readonly retries?: string;
-  /** Seconds to wait before each retry, comma-separated. Default 5,10,20. */
-  readonly retryDelays?: string;
-  /** After the upload, read the object back and check its SHA-256. */
-  readonly verifyRead?: boolean;
-  /** No progress and no summary: only the key on stdout. */
-  readonly quiet?: boolean;
-}
-
-export const STORAGE_CLASSES = [
-  'STANDARD',
-  'STANDARD_IA',
-  'ONEZONE_IA',
-  'INTELLIGENT_TIERING',
-  'GLACIER_IR',
-  'GLACIER',
-  'DEEP_ARCHIVE',
-] as const;
-
-const MiB = 1024 * 1024;
-const DEFAULT_PART_SIZE = 8 * MiB;
-const MIN_PART_SIZE = 5 * MiB;
-const MAX_PART_SIZE = 5 * 1024 * MiB;
-
-interface PushSettings {
-  readonly file: string;
-  readonly size: number;
-  readonly key: string;
-  readonly source: string;
-  readonly config: BackupConfig;
-  readonly storageClass?: StorageClass;
-  readonly partSize: number;
-  readonly concurrency: number;
-  readonly bandwidth?: number;
-  readonly progressMode: ProgressMode;
-}
-
-/** The object a push wrote, before verification. */
-interface PushedObject {
-  readonly versionId?: string;
-  readonly original: DigestResult;
-  readonly stored: DigestResult;
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly s3ChecksumSent: boolean;
+/** The key was taken between choosing it and creating the object (412 on If-None-Match). */
+function isKeyTaken(error: unknown): boolean {
+  const { name, $metadata } = (error ?? {}) as { name?: unknown; $metadata?: { httpStatusCode?: number } };
+  return name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412;
 }
 
 /**
- * The extension for the key: everything after the first dot of the file name (`db.dump.gz` → `dump.gz`),
- * lower-cased; `bin` for a name without one.
- */
-export function backupExtension(file: string): string {
-  const name = basename(file).replace(/^\.+/, '');
-  const dot = name.indexOf('.');
-  return dot < 0 ? 'bin' : name.slice(dot + 1).toLowerCase();
-}
-
-/**
- * `stowage backup push FILE --source NAME`: uploads FILE to `backups/<source>/<yyyymmdd>/<source>_<ts>.<ext>` with
- * its SHA-256 and size as metadata, optionally envelope-encrypted, retried with backoff, then verified; a failed
- * verification deletes what was written. Prints the key on stdout. Returns the exit code.
+ * `stowage backup push FILE|- --source NAME`: uploads FILE (or stdin) to
+ * `backups/<source>/<yyyymmdd>/<source>_<ts>[_n].<ext>` with its SHA-256 and size, optionally envelope-encrypted,
+ * retried with backoff, then verified; a failed verification deletes what was written. The key is one nobody else
+ * holds (If-None-Match, `_n` suffix for further pushes in the same second). SIGINT/SIGTERM abort the multipart
+ * upload in flight (exit 130/143). Prints the key on stdout. Returns the exit code.
  */
 export async function runBackupPushCommand(
   file: string,
@@ -119,36 +52,58 @@ export async function runBackupPushCommand(
   io: BackupIo,
 ): Promise<number> {
   const config = resolveBackupConfig(options, io.env);
-  const size = await regularFileSize(file);
-  let key: string;
+  const fromStdin = file === '-';
+  if (fromStdin && !options.name) {
+    throw new UsageError(
+      'push - (stdin) needs --name FILE-NAME, e.g. --name appdb.dump, for the key extension',
+    );
+  }
+  const extension = backupExtension(fromStdin ? options.name! : file);
+  const size = fromStdin ? undefined : await regularFileSize(file);
   try {
-    key = backupKey(options.source, clockOf(io)(), backupExtension(file));
+    backupKey(options.source, clockOf(io)(), extension);
   } catch (error) {
     if (error instanceof Error && /^invalid (source name|extension)/.test(error.message)) {
       throw new UsageError(error.message);
     }
     throw error;
   }
-  const storageClass = parseStorageClass(options.storageClass);
+  const policy = parseRetryPolicy(options.retries, options.retryDelays);
   const settings: PushSettings = {
     file,
-    size,
-    key,
     source: options.source,
     config,
-    storageClass,
+    storageClass: parseStorageClass(options.storageClass),
     partSize: parsePartSize(options.partSize),
     concurrency: parseConcurrency(options.concurrency),
     bandwidth: options.maxBandwidth === undefined ? undefined : parseByteRate(options.maxBandwidth),
-    progressMode: progressModeFor({ quiet: options.quiet, isTty: io.isTty }),
+    format: pushFormat(options.format, extension),
+    check: options.check !== false,
+    partRetry: policy,
+    sleep: sleepFor(io),
   };
-  const policy = parseRetryPolicy(options.retries, options.retryDelays);
   const encrypt = Boolean(options.encrypt || options.passphraseEnv);
+  const progressMode = progressModeFor({ quiet: options.quiet, isTty: io.isTty });
+  const label = `push ${fromStdin ? options.name! : basename(file)}`;
   const clients = (io.createClients ?? createBackupClients)(config);
+  const interrupts = watchInterrupts(io.signals);
   const say = (line: string): void => {
     if (!options.quiet) io.err(line);
   };
+  const takenAt = clockOf(io)();
+  let chosen: ChosenKey | undefined;
+  let key = '';
+  let uploadId: string | undefined;
+  const chooseFrom = async (sequence: number): Promise<void> => {
+    chosen = await chooseFreeKey(clients.s3, config.bucket, options.source, takenAt, extension, sequence);
+    key = chosen.key;
+  };
   try {
+    if (!fromStdin && settings.check && settings.format !== 'raw') {
+      const detail = await checkFileFormat(settings.format, readFile(file), file);
+      say(`checked ${file}: ${detail}`);
+    }
+    await chooseFrom(1);
     const resolver = encrypt
       ? resolverForEncryption(
           { passphraseEnv: options.passphraseEnv, kmsKeyId: config.kmsKeyId },
@@ -156,16 +111,117 @@ export async function runBackupPushCommand(
           clients,
         )
       : undefined;
-    const dataKey = resolver ? await resolver.generateDataKey({ source: options.source, key }) : undefined;
-    const pushed = await withRetries(() => pushOnce(clients.s3, settings, dataKey, io), policy, {
+    // The data key's context names the key: a new key (another push took this one) needs a new data key.
+    let dataKey: DataKey | undefined;
+    let dataKeyFor = '';
+    const attempt = async (): Promise<PushedObject> => {
+      const started = new Date();
+      try {
+        if (resolver && dataKeyFor !== key) {
+          dataKey = await resolver.generateDataKey({ source: options.source, key });
+          dataKeyFor = key;
+        }
+        const progress = createProgress({
+          label,
+          total: size,
+          mode: progressMode,
+          write: io.progress,
+          stallAfterMs: 10_000,
+        });
+        const common = {
+          s3: clients.s3,
+          key,
+          dataKey,
+          signal: interrupts.signal,
+          progress,
+          onUploadId: (id: string) => (uploadId = id),
+          onPartRetry: (part: number, retry: number, error: unknown, delayMs: number) =>
+            io.err(
+              `push: part ${part} failed (${describe(error)}); retry ${retry} of ${policy.retries} in ` +
+                `${delayMs / 1000}s`,
+            ),
+        };
+        return fromStdin
+          ? await pushStreamOnce(settings, io.stdin ?? process.stdin, common)
+          : await pushFileOnce(settings, size!, common);
+      } catch (error) {
+        if (error instanceof InterruptedError) throw error;
+        if (isKeyTaken(error) && !fromStdin) {
+          // Another push created this key after we chose it: take the next free one and try again at once.
+          const taken = key;
+          await chooseFrom(chosen!.sequence + 1);
+          say(`push: ${taken} was created by another push meanwhile; using ${key}`);
+          return attempt();
+        }
+        if (isKeyTaken(error)) {
+          throw new BackupFailure(
+            `another push created ${key} while this one was uploading; the upload was aborted and nothing was ` +
+              'stored (stdin cannot be read again: run the dump again)',
+            { cause: error },
+          );
+        }
+        // An upload whose CreateMultipartUpload answer was lost (connection reset) has an id we never saw.
+        if (isTransientError(error)) {
+          const cleanup = await abortUploadsOfKey(clients.s3, config.bucket, key, started).catch(
+            (listError: unknown) => ({
+              aborted: [],
+              failed: [`listing uploads failed: ${describe(listError)}`],
+            }),
+          );
+          if (cleanup.aborted.length > 0)
+            say(`push: aborted ${cleanup.aborted.length} leftover upload(s) of ${key}`);
+          if (cleanup.failed.length > 0) say(`push: could not abort: ${cleanup.failed.join('; ')}`);
+        }
+        throw error;
+      }
+    };
+    const retryHooks: RetryHooks = {
       sleep: sleepFor(io),
       isRetryable: isTransientError,
       onRetry: (error, retry, delayMs) =>
         io.err(
-          `push: attempt ${retry} failed (${describe(error)}); retry ${retry} of ${policy.retries} in ` +
-            `${delayMs / 1000}s`,
+          `push: attempt ${retry} failed (${describe(error)}); the failed attempt's upload was aborted; retry ` +
+            `${retry} of ${policy.retries} in ${delayMs / 1000}s`,
         ),
-    });
+    };
+    let pushed = await withRetries(attempt, fromStdin ? { ...policy, retries: 0 } : policy, retryHooks);
+    // A server that ignores If-None-Match (Ceph RGW on versioned buckets) let another push write this key too.
+    while (await lostKeyRace(clients.s3, config.bucket, chosen!, pushed.versionId)) {
+      const lost = key;
+      const removed = await deleteVersion(clients.s3, config.bucket, lost, pushed.versionId);
+      if (removed !== true) {
+        throw new BackupFailure(
+          `another push wrote ${lost} in the same instant and this push's version ${pushed.versionId} could not ` +
+            `be removed (${removed}): remove it by hand so the other backup is the current version`,
+        );
+      }
+      if (fromStdin) {
+        throw new BackupFailure(
+          `another push wrote ${lost} in the same instant; this push's version was removed (stdin cannot be ` +
+            'read again: run the dump again)',
+        );
+      }
+      await chooseFrom(chosen!.sequence + 1);
+      say(`push: another push wrote ${lost} in the same instant; pushing to ${key} instead`);
+      pushed = await withRetries(attempt, policy, retryHooks);
+    }
+    if (pushed.needsManifest) {
+      try {
+        await writeDigestManifest(
+          clients.s3,
+          config,
+          { key, versionId: pushed.versionId, ...pushed },
+          sleepFor(io),
+        );
+      } catch (error) {
+        const removed = await deleteVersion(clients.s3, config.bucket, key, pushed.versionId);
+        throw new BackupFailure(
+          `writing the digest manifest ${digestManifestKey(key)} failed (${describe(error)}); the backup ` +
+            (removed === true ? 'was deleted' : `could not be deleted (${removed}): remove it by hand`),
+          { cause: error },
+        );
+      }
+    }
     const verification = await verifyOrRemove(clients.s3, config.bucket, key, pushed.versionId, {
       size: pushed.stored.size,
       sha256: pushed.stored.sha256,
@@ -185,165 +241,49 @@ export async function runBackupPushCommand(
     }
     io.out(key);
     say(
-      `pushed ${file} to s3://${config.bucket}/${key}: ${formatBytes(pushed.original.size)}` +
+      `pushed ${fromStdin ? 'stdin' : file} to s3://${config.bucket}/${key}: ${formatBytes(pushed.original.size)}` +
         (encrypt
           ? ` (stored ${formatBytes(pushed.stored.size)}, ${ENVELOPE_SCHEME} ${resolver!.kind})`
           : '') +
-        `, sha256 ${pushed.original.sha256}`,
+        `, sha256 ${pushed.original.sha256}` +
+        (pushed.needsManifest ? ` (digests in ${basename(digestManifestKey(key))})` : ''),
     );
     for (const note of verification.notes) say(`verified: ${note}`);
     return BACKUP_EXIT.OK;
   } catch (error) {
+    const signal = interrupts.received();
+    if (
+      signal &&
+      (error instanceof InterruptedError || isAbortError(error) || error instanceof BackupFailure)
+    ) {
+      io.err(
+        `stowage backup push: interrupted by ${signal}` +
+          (error instanceof BackupFailure
+            ? `: ${error.message}`
+            : uploadId
+              ? `: multipart upload ${uploadId} of s3://${config.bucket}/${key} was aborted, nothing was stored`
+              : ': nothing was stored'),
+      );
+      return INTERRUPT_EXIT[signal];
+    }
     const failure =
       error instanceof DigestMismatchError
         ? new BackupFailure(error.message)
-        : toBackupFailure('push', error);
+        : settings.storageClass && isInvalidArgument(error)
+          ? new BackupFailure(
+              `the server refused storage class ${settings.storageClass} (${describeS3Code('InvalidArgument')}): ` +
+                'S3-compatible servers such as Ceph RGW only accept the storage classes their zone placement ' +
+                'defines; nothing was stored',
+              { cause: error },
+            )
+          : toBackupFailure('push', error);
     if (!failure) throw error;
     io.err(`stowage backup push: ${failure.message}`);
     return BACKUP_EXIT.FAILED;
   } finally {
+    interrupts.dispose();
     clients.destroy();
   }
-}
-
-/**
- * One attempt: a first pass over the file computes what will be stored (SHA-256 and size of the original and, when
- * encrypting, of the envelope under a fresh nonce prefix), because S3 takes metadata before the first byte; the
- * upload pass fails before the upload completes if the file changed in between. Unencrypted, unthrottled multipart
- * pushes sign every part with its SHA-256 from the first pass, so the server refuses a part whose bytes changed
- * (file-parts-upload.ts, which says why that is equivalent); the others stream through lib-storage and hash the whole
- * file again in-stream.
- * The first pass's ciphertext is never written anywhere, so the nonce prefix protects only one disclosed envelope.
- */
-async function pushOnce(
-  s3: S3Client,
-  settings: PushSettings,
-  dataKey: DataKey | undefined,
-  io: BackupIo,
-): Promise<PushedObject> {
-  // An unencrypted, unthrottled multipart push uploads straight from file ranges (file-parts-upload.ts).
-  const fromFileParts = !dataKey && !settings.bandwidth && settings.size > settings.partSize;
-  const noncePrefix = randomBytes(8);
-  const plan = fromFileParts ? await measureFileParts(settings.file, settings.partSize) : undefined;
-  const expected = plan
-    ? { original: plan.original, stored: plan.original }
-    : await measure(settings.file, dataKey, noncePrefix);
-  const metadata: Record<string, string> = {
-    [BACKUP_METADATA.SHA256]: expected.original.sha256,
-    [BACKUP_METADATA.SIZE]: String(expected.original.size),
-    [BACKUP_METADATA.STORED_SHA256]: expected.stored.sha256,
-    [BACKUP_METADATA.ENCRYPTION]: dataKey ? ENVELOPE_SCHEME : NO_ENCRYPTION,
-    [BACKUP_METADATA.SOURCE]: settings.source,
-    ...(dataKey ? { [BACKUP_METADATA.KEY_SOURCE]: dataKey.source.kind } : {}),
-  };
-
-  const progress = createProgress({
-    label: `push ${basename(settings.file)}`,
-    total: settings.size,
-    mode: settings.progressMode,
-    write: io.progress,
-  });
-  if (plan) {
-    try {
-      const result = await uploadFileParts({
-        s3,
-        params: {
-          Bucket: settings.config.bucket,
-          Key: settings.key,
-          ContentType: 'application/octet-stream',
-          Metadata: metadata,
-          ...(settings.storageClass ? { StorageClass: settings.storageClass } : {}),
-          ...(settings.config.kmsKeyId
-            ? {
-                ServerSideEncryption: 'aws:kms',
-                SSEKMSKeyId: settings.config.kmsKeyId,
-                BucketKeyEnabled: true,
-              }
-            : {}),
-        },
-        plan,
-        concurrency: settings.concurrency,
-        onBytes: (done) => progress.update(done),
-      });
-      return { versionId: result.VersionId, ...expected, metadata, s3ChecksumSent: false };
-    } finally {
-      progress.finish();
-    }
-  }
-  const check = createDigestStream({
-    expected: expected.original,
-    describe: settings.file,
-    onBytes: (done) => progress.update(done),
-  });
-  const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = [readFile(settings.file), check.stream];
-  if (dataKey) stages.push(createEncryptStream(dataKey, { noncePrefix }));
-  if (settings.bandwidth) stages.push(createThrottleStream(settings.bandwidth));
-  // Errors reach the uploader through the body stream, which pipeline destroys with the first error.
-  const body = pipelineCallback(stages, () => undefined) as unknown as Readable;
-
-  // A full-object SHA-256 S3 checks on receipt and stores: only for a single PUT (multipart SHA-256 checksums are
-  // per part), and never towards S3-compatible servers (Ceph RGW answers streamed checksums with 411).
-  const singlePut = expected.stored.size <= settings.partSize;
-  const s3ChecksumSent = singlePut && !settings.config.endpoint;
-  const params: PutObjectCommandInput = {
-    Bucket: settings.config.bucket,
-    Key: settings.key,
-    Body: body,
-    ContentType: 'application/octet-stream',
-    Metadata: metadata,
-    ...(settings.storageClass ? { StorageClass: settings.storageClass } : {}),
-    ...(settings.config.kmsKeyId
-      ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: settings.config.kmsKeyId, BucketKeyEnabled: true }
-      : {}),
-    ...(s3ChecksumSent
-      ? { ChecksumSHA256: Buffer.from(expected.stored.sha256, 'hex').toString('base64') }
-      : {}),
-  };
-  const upload = new Upload({
-    client: s3,
-    params,
-    partSize: settings.partSize,
-    queueSize: settings.concurrency,
-    leavePartsOnError: false,
-  });
-  try {
-    const result = await upload.done();
-    progress.finish();
-    return {
-      versionId: result.VersionId,
-      original: check.result(),
-      stored: expected.stored,
-      metadata,
-      s3ChecksumSent,
-    };
-  } catch (error) {
-    progress.finish();
-    body.destroy();
-    throw error;
-  }
-}
-
-/** SHA-256 and size of the file and, with a data key, of its envelope under `noncePrefix`. */
-async function measure(
-  file: string,
-  dataKey: DataKey | undefined,
-  noncePrefix: Buffer,
-): Promise<{ original: DigestResult; stored: DigestResult }> {
-  const original = createDigestStream();
-  const stored = createDigestStream();
-  const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-  if (dataKey) {
-    await pipeline(
-      readFile(file),
-      original.stream,
-      createEncryptStream(dataKey, { noncePrefix }),
-      stored.stream,
-      discard,
-    );
-    return { original: original.result(), stored: stored.result() };
-  }
-  await pipeline(readFile(file), original.stream, discard);
-  return { original: original.result(), stored: original.result() };
 }
 
 /** Verification that could not run at all (HeadObject failed) also removes the unverified object. */
@@ -396,35 +336,15 @@ async function regularFileSize(file: string): Promise<number> {
   }
 }
 
+function isAbortError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'AbortError';
+}
+
 function describe(error: unknown): string {
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
   const label = systemErrorCode(error) ?? (typeof name === 'string' ? name : 'Error');
-  return typeof message === 'string' && message && message !== label ? `${label}: ${message}` : label;
-}
-
-function parseStorageClass(value: string | undefined): StorageClass | undefined {
-  if (value === undefined) return undefined;
-  const upper = value.toUpperCase();
-  if (!(STORAGE_CLASSES as readonly string[]).includes(upper)) {
-    throw new UsageError(`--storage-class must be one of ${STORAGE_CLASSES.join(', ')}, got '${value}'`);
+  if (typeof message === 'string' && message && message !== label && message !== 'UnknownError') {
+    return `${label}: ${message}`;
   }
-  return upper as StorageClass;
-}
-
-function parsePartSize(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_PART_SIZE;
-  const bytes = parseByteSize(value, '--part-size');
-  if (bytes < MIN_PART_SIZE || bytes > MAX_PART_SIZE) {
-    throw new UsageError(`--part-size must be between 5M and 5G (S3 limits), got '${value}'`);
-  }
-  return bytes;
-}
-
-function parseConcurrency(value: string | undefined): number {
-  if (value === undefined) return 4;
-  const count = Number(value);
-  if (!Number.isInteger(count) || count < 1 || count > 64) {
-    throw new UsageError(`--concurrency must be a whole number from 1 to 64, got '${value}'`);
-  }
-  return count;
+  return describeS3Code(label);
 }

@@ -17,6 +17,7 @@ import { fail, guard, skip, type CheckResult, type CheckStatus, type DoctorConte
 import { clamdCheck, type ClamdTarget } from './clamd-check';
 import { callerIdentityCheck } from './identity-check';
 import { KeyAliasResolver } from './key-aliases';
+import { incompleteUploadsCheck, MULTIPART_CHECK_NAME } from './multipart-check';
 import { queueChecks } from './queue-checks';
 import { WRITE_CHECK_NAME, writeReadDeleteCheck } from './write-check';
 
@@ -128,6 +129,11 @@ export async function runDoctorChecks(
     results.push(skip(WRITE_CHECK_NAME, 'no reachable backups bucket (see the bucket checks)'));
   }
 
+  results.push(
+    ...(await guard(MULTIPART_CHECK_NAME, () =>
+      incompleteUploadsCheck(ctx, discovery?.buckets ?? {}, reachable),
+    )),
+  );
   results.push(...(await guard('intake queues', () => queueChecks(ctx, options))));
   results.push(...(await guard('clamd', () => clamdCheck(options.clamd))));
   return results;

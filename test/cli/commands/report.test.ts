@@ -1,7 +1,9 @@
 import {
   GetObjectTaggingCommand,
   ListBucketsCommand,
+  ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
+  ListPartsCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -31,6 +33,7 @@ function version(key: string, size: number, extra: Record<string, unknown> = {})
 beforeEach(() => {
   s3.reset();
   s3.on(ListObjectVersionsCommand).resolves({});
+  s3.on(ListMultipartUploadsCommand).resolves({});
 });
 
 describe('BucketUsageAggregator', () => {
@@ -266,5 +269,37 @@ describe('stowage report', () => {
     await expect(runReportCommand({ concurrency: '0' }, recordingCommandIo())).rejects.toThrow(
       /--concurrency/,
     );
+  });
+});
+
+describe('stowage report: incomplete multipart uploads', () => {
+  it("lists every bucket's incomplete uploads with parts, size and age, oldest first", async () => {
+    // Arrange
+    s3.on(ListMultipartUploadsCommand, { Bucket: 'back' }).resolves({
+      Uploads: [
+        { Key: 'backups/db/20261120/db_20261120_040000.dump', UploadId: 'u-new', Initiated: daysAgo(1) },
+        { Key: 'backups/db/20261118/db_20261118_040000.dump', UploadId: 'u-old', Initiated: daysAgo(3) },
+      ],
+    });
+    s3.on(ListPartsCommand, { UploadId: 'u-new' }).resolves({
+      Parts: [{ PartNumber: 1, Size: 8 * 1024 * 1024 }],
+    });
+    s3.on(ListPartsCommand, { UploadId: 'u-old' }).resolves({
+      Parts: [
+        { PartNumber: 1, Size: 8 * 1024 * 1024 },
+        { PartNumber: 2, Size: 1024 },
+      ],
+    });
+    const io = recordingCommandIo({ env: BUCKETS });
+    // Act
+    const code = await runReportCommand({ json: true }, io);
+    // Assert
+    expect(code).toBe(0);
+    const report = JSON.parse(io.stdout.join('\n')) as StowageReport;
+    expect(report.incompleteUploads.map((u) => [u.bucket, u.uploadId, u.parts, u.bytes])).toEqual([
+      ['back', 'u-old', 2, 8 * 1024 * 1024 + 1024],
+      ['back', 'u-new', 1, 8 * 1024 * 1024],
+    ]);
+    expect(report.incompleteUploads[0]!.ageSeconds).toBe(3 * 86400);
   });
 });

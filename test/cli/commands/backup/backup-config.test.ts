@@ -15,6 +15,8 @@ describe('backup connection config', () => {
     };
     expect(resolveBackupConfig({}, env)).toEqual({
       bucket: 'from-env',
+      idleTimeoutMs: 60_000,
+      connectTimeoutMs: 10_000,
       region: 'eu-west-1',
       profile: 'ops',
       endpoint: 'http://127.0.0.1:7480',
@@ -24,6 +26,17 @@ describe('backup connection config', () => {
       bucket: 'flag',
       kmsKeyId: 'alias/flag',
     });
+  });
+
+  it('takes --timeout and --connect-timeout in seconds and refuses nonsense', () => {
+    expect(resolveBackupConfig({ bucket: 'b', timeout: '2.5', connectTimeout: '1' }, {})).toMatchObject({
+      idleTimeoutMs: 2_500,
+      connectTimeoutMs: 1_000,
+    });
+    expect(() => resolveBackupConfig({ bucket: 'b', timeout: '0' }, {})).toThrow(
+      "--timeout must be seconds from more than 0 to 3600, got '0'",
+    );
+    expect(() => resolveBackupConfig({ bucket: 'b', connectTimeout: 'x' }, {})).toThrow('--connect-timeout');
   });
 
   it('requires a bucket and a URL endpoint, with messages naming the flag and the variable', () => {

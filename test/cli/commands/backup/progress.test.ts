@@ -62,4 +62,38 @@ describe('progress', () => {
     progress.finish();
     expect(out).toEqual([]);
   });
+
+  it('says "stalled for N s" when nothing was acknowledged for a while, and stops checking when finished', () => {
+    // Arrange
+    const c = clockAndOutput();
+    let check: (() => void) | undefined;
+    let stopped = false;
+    const progress = createProgress({
+      label: 'push x',
+      total: 100,
+      mode: 'plain',
+      write: (t) => c.out.push(t),
+      now: c.now,
+      stallAfterMs: 10_000,
+      every: (fn) => {
+        check = fn;
+        return () => (stopped = true);
+      },
+    });
+    // Act
+    c.advance(1_000);
+    progress.update(40);
+    c.advance(9_000);
+    check!();
+    const beforeStall = c.out.length;
+    c.advance(3_000);
+    check!();
+    progress.finish();
+    // Assert
+    expect(beforeStall).toBe(0);
+    expect(c.out[0]).toMatch(/^push x: 40\.0% {2}40 B \/ 100 B {2}.*stalled for 12 s\n$/);
+    expect(c.out.at(-1)).toMatch(/^push x: 40\.0% {2}40 B \/ 100 B/);
+    expect(c.out.at(-1)).not.toContain('stalled');
+    expect(stopped).toBe(true);
+  });
 });

@@ -106,10 +106,14 @@ describe('stowage backup pull (real RGW)', () => {
     const path = file('site.tar.gz', bytes);
     const env = { ...process.env, ...rgw.env };
     // Act
-    const pushed = spawnSync(process.execPath, [BIN, 'backup', 'push', path, '--source', 'site'], {
-      encoding: 'utf8',
-      env,
-    });
+    const pushed = spawnSync(
+      process.execPath,
+      [BIN, 'backup', 'push', path, '--source', 'site', '--no-check'],
+      {
+        encoding: 'utf8',
+        env,
+      },
+    );
     const key = pushed.stdout.trim();
     const out = outDir();
     const pulled = spawnSync(process.execPath, [BIN, 'backup', 'pull', key, '-o', out, '--quiet'], {

@@ -81,7 +81,7 @@ describe('stowage backup push through a fault-injecting proxy (real RGW)', () =>
     expect(io.stdout).toEqual(['backups/retried/20261125/retried_20261125_010000.tar']);
     expect(io.stderr).toContainEqual(
       expect.stringMatching(
-        /^push: attempt 1 failed \(SlowDown: Please reduce your request rate\.\); retry 1 of 3 in 0\.05s$/,
+        /^push: attempt 1 failed \(SlowDown: Please reduce your request rate\.\); the failed attempt's upload was aborted; retry 1 of 3 in 0\.05s$/,
       ),
     );
     const parts = proxy.requestsOf('UploadPart');
@@ -197,7 +197,7 @@ describe('stowage backup push through a fault-injecting proxy (real RGW)', () =>
     expect(code).toBe(0);
     expect(io.stderr).toContainEqual(
       expect.stringMatching(
-        /^push: attempt 1 failed \(XAmzContentSHA256Mismatch.*\); retry 1 of 3 in 0\.05s$/,
+        /^push: attempt 1 failed \(XAmzContentSHA256Mismatch.*\); the failed attempt's upload was aborted; retry 1 of 3 in 0\.05s$/,
       ),
     );
     const parts = proxy.requestsOf('UploadPart');

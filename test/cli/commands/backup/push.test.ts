@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'crypto';
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { gzipSync } from 'zlib';
 import { GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   AbortMultipartUploadCommand,
@@ -9,6 +10,8 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -30,25 +33,43 @@ function file(name: string, bytes: Buffer): string {
 }
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
-/** HeadObject answers with what the last PUT / CreateMultipartUpload declared, and `size` bytes. */
+/** HeadObject answers with what the last PUT / CreateMultipartUpload declared, and `size` bytes (404 before). */
 function headEchoesUpload(size: number): void {
   s3.on(HeadObjectCommand).callsFake(() => {
     const last = [...s3.commandCalls(PutObjectCommand), ...s3.commandCalls(CreateMultipartUploadCommand)].at(
       -1,
-    )!;
+    );
+    if (!last) throw serviceError('NotFound', 404, 'UnknownError');
     return { ContentLength: size, Metadata: last.args[0].input.Metadata, ServerSideEncryption: 'aws:kms' };
+  });
+}
+
+/** HeadObject: 404 while nothing was uploaded (the key is free), then `answer`. */
+function headAfterUpload(answer: () => object): void {
+  s3.on(HeadObjectCommand).callsFake(() => {
+    if (
+      s3.commandCalls(PutObjectCommand).length + s3.commandCalls(CreateMultipartUploadCommand).length ===
+      0
+    ) {
+      throw serviceError('NotFound', 404, 'UnknownError');
+    }
+    return answer();
   });
 }
 
 beforeEach(() => {
   s3.reset();
   kms.reset();
+  // The key is free: no object, no upload in progress.
+  s3.on(HeadObjectCommand).rejects(serviceError('NotFound', 404, 'UnknownError'));
+  s3.on(ListMultipartUploadsCommand).resolves({});
+  s3.on(ListObjectVersionsCommand).resolves({});
 });
 
 describe('stowage backup push', () => {
   it('puts a small file under the layout key with its SHA-256 metadata, SSE-KMS and S3 checksum', async () => {
-    // Arrange
-    const bytes = randomBytes(1000);
+    // Arrange: a real gzip stream (the push checks the format its extension names)
+    const bytes = gzipSync(randomBytes(1000));
     const path = file('db.dump.gz', bytes);
     s3.on(PutObjectCommand).resolves({ VersionId: 'v1' });
     headEchoesUpload(bytes.length);
@@ -72,7 +93,7 @@ describe('stowage backup push', () => {
       ChecksumSHA256: createHash('sha256').update(bytes).digest('base64'),
       Metadata: {
         sha256: sha256(bytes),
-        'original-size': '1000',
+        'original-size': String(bytes.length),
         'stored-sha256': sha256(bytes),
         encryption: 'none',
         source: 'db',
@@ -130,8 +151,12 @@ describe('stowage backup push', () => {
     ]);
     expect(s3.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.UploadId).toBe('u3');
     expect(io.stderr.filter((l) => l.includes('retry'))).toEqual([
-      expect.stringContaining('attempt 1 failed (ECONNRESET: socket hang up); retry 1 of 3 in 0.01s'),
-      expect.stringContaining('attempt 2 failed (InternalError); retry 2 of 3 in 0.02s'),
+      expect.stringContaining(
+        "attempt 1 failed (ECONNRESET: socket hang up); the failed attempt's upload was aborted; retry 1 of 3 in 0.01s",
+      ),
+      expect.stringContaining(
+        "attempt 2 failed (InternalError); the failed attempt's upload was aborted; retry 2 of 3 in 0.02s",
+      ),
     ]);
   });
 
@@ -201,7 +226,9 @@ describe('stowage backup push', () => {
     );
     expect(code).toBe(1);
     expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(2);
-    expect(io.stderr.at(-1)).toBe('stowage backup push: push failed: ServiceUnavailable [HTTP 503]');
+    expect(io.stderr.at(-1)).toBe(
+      'stowage backup push: push failed: ServiceUnavailable [HTTP 503]: the service is unavailable',
+    );
   });
 
   it('does not retry access errors', async () => {
@@ -231,7 +258,11 @@ describe('stowage backup push', () => {
       'stowage backup push: push: KMS GenerateDataKey with key alias/backups failed: AccessDeniedException: ' +
         'not authorized: check the key policy and your IAM permissions (kms:GenerateDataKey, kms:Decrypt)',
     ]);
-    expect(s3.calls()).toHaveLength(0);
+    // Only the look-up of a free key: nothing was uploaded.
+    expect(s3.calls().map((call) => call.args[0].constructor.name)).toEqual([
+      'ListObjectVersionsCommand',
+      'ListMultipartUploadsCommand',
+    ]);
     expect(kms.commandCalls(GenerateDataKeyCommand)[0]!.args[0].input.EncryptionContext).toEqual({
       source: 'db',
       key: 'backups/db/20261123/db_20261123_040000.sql',
@@ -242,7 +273,7 @@ describe('stowage backup push', () => {
     // Arrange
     const path = file('x.bin', randomBytes(100));
     s3.on(PutObjectCommand).resolves({ VersionId: 'v7' });
-    s3.on(HeadObjectCommand).resolves({ ContentLength: 99, Metadata: { sha256: 'f'.repeat(64) } });
+    headAfterUpload(() => ({ ContentLength: 99, Metadata: { sha256: 'f'.repeat(64) } }));
     s3.on(DeleteObjectCommand).resolves({});
     const io = recordingIo();
     // Act
@@ -265,7 +296,7 @@ describe('stowage backup push', () => {
     const bytes = randomBytes(5000);
     const path = file('notes.txt', bytes);
     s3.on(PutObjectCommand).resolves({});
-    s3.on(HeadObjectCommand).callsFake(() => {
+    headAfterUpload(() => {
       const put = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
       return { ContentLength: (put.Body as Buffer).length, Metadata: put.Metadata };
     });

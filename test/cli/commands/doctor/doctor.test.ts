@@ -9,6 +9,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
+  ListMultipartUploadsCommand,
   PutObjectCommand,
   S3Client,
   type LifecycleRule,
@@ -146,6 +147,7 @@ beforeEach(() => {
   kms.reset();
   sts.reset();
   sqs.reset();
+  s3.on(ListMultipartUploadsCommand).resolves({});
 });
 
 describe('stowage doctor', () => {
