@@ -6,6 +6,7 @@ import { KeyedSerializer } from '../../lambda/shared/pipeline/keyed-serializer';
 import {
   toStatusRecord,
   updatableFields,
+  updateApplies,
   withoutUndefined,
 } from '../../lambda/shared/status/status-record-fields';
 import { StatusConflictError, StatusNotFoundError } from '../../lambda/shared/status/upload-status';
@@ -69,11 +70,12 @@ export class FileStatusStore implements StatusStore {
     uploadId: string,
     update: StatusUpdate,
     expectedStatus?: readonly UploadStatus[],
+    expectedVersionId?: string,
   ): Promise<StatusRecord> {
     return this.serializer.run(uploadId, async () => {
       const current = await this.read(uploadId);
       if (!current) throw new StatusNotFoundError(uploadId);
-      if (expectedStatus && !expectedStatus.includes(current.status)) return current;
+      if (!updateApplies(current, expectedStatus, expectedVersionId)) return current;
       const next: StatusRecord = withoutUndefined({
         ...current,
         ...updatableFields(update),

@@ -1,4 +1,4 @@
-import { toStatusRecord, updatableFields, withoutUndefined } from './status-record-fields';
+import { toStatusRecord, updatableFields, updateApplies, withoutUndefined } from './status-record-fields';
 import { StatusConflictError, StatusNotFoundError } from './upload-status';
 import type { StatusRecord, StatusStore, StatusUpdate, UploadStatus } from './upload-status';
 
@@ -33,10 +33,11 @@ export class MemoryStatusStore implements StatusStore {
     uploadId: string,
     update: StatusUpdate,
     expectedStatus?: readonly UploadStatus[],
+    expectedVersionId?: string,
   ): Promise<StatusRecord> {
     const current = this.records.get(uploadId);
     if (!current) throw new StatusNotFoundError(uploadId);
-    if (expectedStatus && !expectedStatus.includes(current.status)) return withoutUndefined(current);
+    if (!updateApplies(current, expectedStatus, expectedVersionId)) return withoutUndefined(current);
     const next: StatusRecord = {
       ...current,
       ...updatableFields(update),

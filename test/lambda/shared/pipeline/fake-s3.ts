@@ -7,6 +7,7 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
@@ -92,7 +93,27 @@ export class FakeS3 {
       this.find(input.Bucket, input.Key, input.VersionId, 'get').tags = [...(input.Tagging?.TagSet ?? [])];
       return { VersionId: input.VersionId };
     });
+    mock.on(ListObjectVersionsCommand).callsFake((input) => {
+      this.versionListings++;
+      const keys = [...(this.buckets.get(input.Bucket!)?.keys() ?? [])]
+        .filter((key) => key.startsWith(input.Prefix ?? ''))
+        .sort();
+      return {
+        IsTruncated: false,
+        // Like S3: keys in order, the versions of each key newest first.
+        Versions: keys.flatMap((key) =>
+          [...this.versions(input.Bucket!, key)].reverse().map((version, index) => ({
+            Key: key,
+            VersionId: version.versionId,
+            IsLatest: index === 0,
+            Size: version.body.length,
+            LastModified: version.lastModified,
+          })),
+        ),
+      };
+    });
     mock.on(CopyObjectCommand).callsFake((input) => {
+      this.refuseExisting(input.Bucket, input.Key, input.IfNoneMatch);
       if (this.options.copyNotImplemented) {
         throw new S3ServiceException({
           name: 'NotImplemented',
@@ -128,6 +149,7 @@ export class FakeS3 {
       };
     });
     mock.on(PutObjectCommand).callsFake(async (input) => {
+      this.refuseExisting(input.Bucket, input.Key, input.IfNoneMatch);
       const stored = this.store(input.Bucket!, input.Key!, await bytesOf(input.Body), {
         contentType: input.ContentType,
         metadata: { ...input.Metadata },
@@ -147,6 +169,24 @@ export class FakeS3 {
       const index = versions.findIndex((version) => version.versionId === input.VersionId);
       if (index >= 0) versions.splice(index, 1);
       return { VersionId: input.VersionId };
+    });
+  }
+
+  /** How many ListObjectVersions requests were answered. */
+  versionListings = 0;
+
+  /** `IfNoneMatch: '*'` on an existing key: 412 PreconditionFailed, like S3 and Ceph RGW. */
+  private refuseExisting(
+    bucket: string | undefined,
+    key: string | undefined,
+    ifNoneMatch: string | undefined,
+  ): void {
+    if (ifNoneMatch !== '*' || this.versions(bucket ?? '', key ?? '').length === 0) return;
+    throw new S3ServiceException({
+      name: 'PreconditionFailed',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 412 },
+      message: 'At least one of the pre-conditions you specified did not hold',
     });
   }
 
