@@ -26,11 +26,15 @@ export const FORM_REUSED_REASON = 'form-reused';
 export type VersionRole = 'upload' | 'form-reused';
 
 /**
- * The version ids of exactly `key` (other keys that merely start with it are skipped), OLDEST FIRST. Delete markers
- * are not versions of an upload and are skipped. ListObjectVersions lists the versions of a key newest first.
+ * The live version ids of exactly `key` (other keys that merely start with it are skipped), OLDEST FIRST.
+ * ListObjectVersions lists the versions of a key newest first. A delete marker hides what is older than it, as it
+ * does for every S3 reader: when the newest entry of the key is a delete marker the key is deleted (no versions);
+ * otherwise only versions newer than the newest delete marker count. The pipeline itself never writes delete markers
+ * (it deletes exact versions), so a marker is someone's deliberate delete, which the pipeline does not undo.
  */
 export async function listKeyVersions(s3: S3Client, bucket: string, key: string): Promise<string[]> {
-  const newestFirst: string[] = [];
+  const versions: { readonly id: string; readonly at: number; readonly latest: boolean }[] = [];
+  let newestMarker: { readonly at: number; readonly latest: boolean } | undefined;
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;
   do {
@@ -47,7 +51,18 @@ export async function listKeyVersions(s3: S3Client, bucket: string, key: string)
       if (!version.VersionId || version.VersionId === 'null') {
         throw new Error(`s3://${bucket}/${key} has a version without an id: the bucket must be versioned`);
       }
-      newestFirst.push(version.VersionId);
+      versions.push({
+        id: version.VersionId,
+        at: version.LastModified?.getTime() ?? 0,
+        latest: version.IsLatest === true,
+      });
+    }
+    for (const marker of page.DeleteMarkers ?? []) {
+      if (marker.Key !== key) continue;
+      const at = marker.LastModified?.getTime() ?? 0;
+      if (!newestMarker || marker.IsLatest === true || at > newestMarker.at) {
+        newestMarker = { at, latest: marker.IsLatest === true || newestMarker?.latest === true };
+      }
     }
     const more = page.IsTruncated === true;
     keyMarker = more ? page.NextKeyMarker : undefined;
@@ -56,7 +71,11 @@ export async function listKeyVersions(s3: S3Client, bucket: string, key: string)
       throw new Error(`ListObjectVersions of s3://${bucket}/${key} is truncated without a next key marker`);
     }
   } while (keyMarker !== undefined);
-  return newestFirst.reverse();
+  if (newestMarker?.latest) return [];
+  const live = newestMarker
+    ? versions.filter((version) => version.latest || version.at > newestMarker.at)
+    : versions;
+  return live.map((version) => version.id).reverse();
 }
 
 /**

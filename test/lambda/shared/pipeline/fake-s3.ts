@@ -18,6 +18,9 @@ import {
 } from '@aws-sdk/client-s3';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 
+/** LastModified of every fake version and delete marker. */
+const FAKE_LAST_MODIFIED = new Date('2025-03-04T05:06:07.000Z');
+
 /** One stored object version. */
 export interface FakeVersion {
   readonly versionId: string;
@@ -101,11 +104,19 @@ export class FakeS3 {
       return {
         IsTruncated: false,
         // Like S3: keys in order, the versions of each key newest first.
+        DeleteMarkers: keys
+          .filter((key) => this.deleteMarkers.has(`${input.Bucket}/${key}`))
+          .map((key) => ({
+            Key: key,
+            VersionId: `marker-${key}`,
+            IsLatest: this.deleteMarkers.get(`${input.Bucket}/${key}`),
+            LastModified: FAKE_LAST_MODIFIED,
+          })),
         Versions: keys.flatMap((key) =>
           [...this.versions(input.Bucket!, key)].reverse().map((version, index) => ({
             Key: key,
             VersionId: version.versionId,
-            IsLatest: index === 0,
+            IsLatest: index === 0 && this.deleteMarkers.get(`${input.Bucket}/${key}`) !== true,
             Size: version.body.length,
             LastModified: version.lastModified,
           })),
@@ -172,6 +183,14 @@ export class FakeS3 {
     });
   }
 
+  /** Keys with a delete marker (a DeleteObject without a version id): true while it is the newest entry. */
+  private readonly deleteMarkers = new Map<string, boolean>();
+
+  /** Puts a delete marker on top of a key, as a DeleteObject without VersionId does on a versioned bucket. */
+  deleteCurrent(bucket: string, key: string): void {
+    this.deleteMarkers.set(`${bucket}/${key}`, true);
+  }
+
   /** How many ListObjectVersions requests were answered. */
   versionListings = 0;
 
@@ -230,13 +249,14 @@ export class FakeS3 {
   ): FakeVersion {
     const keys = this.buckets.get(bucket) ?? new Map<string, FakeVersion[]>();
     this.buckets.set(bucket, keys);
+    if (this.deleteMarkers.has(`${bucket}/${key}`)) this.deleteMarkers.set(`${bucket}/${key}`, false);
     const versions = keys.get(key) ?? [];
     keys.set(key, versions);
     const version: FakeVersion = {
       ...withoutUndefined(fields),
       versionId: `v${++this.counter}`,
       body,
-      lastModified: new Date('2025-03-04T05:06:07.000Z'),
+      lastModified: FAKE_LAST_MODIFIED,
     };
     versions.push(version);
     return version;

@@ -207,6 +207,39 @@ describe('one presigned form used twice', () => {
   });
 });
 
+describe('listing the versions of a key', () => {
+  it('a key whose newest entry is a delete marker is gone: its hidden versions are not resurrected', async () => {
+    // Arrange
+    post(CLEAN_A);
+    fakeS3.deleteCurrent(UPLOADS, KEY);
+    const harness = new PipelineHarness(store);
+    harness.objectCreated(KEY);
+    // Act
+    await harness.settle();
+    // Assert
+    expect(harness.published).toEqual([]);
+    expect(await store.get('u1')).toMatchObject({
+      status: 'error',
+      reason: 'the uploaded file is no longer available',
+    });
+    expect(contents(PROCESSED)).toEqual({});
+  });
+
+  it('a POST after a delete marker is the upload version', async () => {
+    // Arrange
+    post(CLEAN_A);
+    fakeS3.deleteCurrent(UPLOADS, KEY);
+    const after = post(CLEAN_B);
+    const harness = new PipelineHarness(store);
+    harness.objectCreated(KEY);
+    // Act
+    await harness.settle();
+    // Assert
+    expect(harness.published.map((detail) => detail.versionId)).toEqual([after.versionId]);
+    expect(await store.get('u1')).toMatchObject({ status: 'processed', sourceVersionId: after.versionId });
+  });
+});
+
 describe('a crash at every step, then the re-run', () => {
   for (const [name, a, b] of COMBINATIONS) {
     it(`${name}: every crash point settles to the same end state`, async () => {
