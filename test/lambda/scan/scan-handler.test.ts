@@ -425,6 +425,41 @@ describe('scan handler', () => {
     expect(publishedDetails()[0]).toMatchObject({ key, versionId: version.versionId });
   });
 
+  it('an event without a version id scans every version of its key: the first decides, the later is form-reused', async () => {
+    // Arrange: one form POSTed twice (Ceph RGW's event names no version).
+    const key = uploadKey('u1', 'png');
+    const first = await landUpload('u1', minimalPng());
+    const second = fakeS3.put(UPLOADS, key, minimalPng(), {
+      contentType: 'image/png',
+      metadata: { 'upload-id': 'u1' },
+    });
+    const body = JSON.stringify({
+      Records: [
+        {
+          eventSource: 'ceph:s3',
+          eventName: 'ObjectCreated:Post',
+          s3: { bucket: { name: UPLOADS }, object: { key, versionId: '' } },
+        },
+      ],
+    });
+    // Act
+    const response = await handlerWith()(batch(body));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(
+      publishedDetails().map((detail) => [detail.versionId, detail.verdict.status, detail.formReused]),
+    ).toEqual([
+      [first.versionId, 'CLEAN', undefined],
+      [second.versionId, 'SUSPICIOUS', true],
+    ]);
+    expect(metrics.names).toEqual(['ScanCLEAN', 'ScanFormReused']);
+    expect(await store.get('u1')).toMatchObject({ sourceVersionId: first.versionId });
+    expect(tagsOf(key, second.versionId)).toMatchObject({
+      'scan-status': 'SUSPICIOUS',
+      'scan-engine': 'pipeline',
+    });
+  });
+
   it('combines a GuardDuty THREATS_FOUND result with the built-in scan (tag value sanitized)', async () => {
     // Arrange
     const version = await landUpload('u1', minimalPng());
