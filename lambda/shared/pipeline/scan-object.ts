@@ -116,7 +116,7 @@ export async function scanObject(trigger: ScanTrigger, deps: ScanDependencies): 
   const failures: unknown[] = [];
   for (const versionId of versionIds) {
     try {
-      outcomes.push(await scanOneVersion(trigger, versionId, upload, deps));
+      outcomes.push(await scanOneVersion(trigger, versionId, versionIds.length, upload, deps));
     } catch (error) {
       failures.push(error);
     }
@@ -145,6 +145,7 @@ export async function scanObject(trigger: ScanTrigger, deps: ScanDependencies): 
 async function scanOneVersion(
   trigger: ScanTrigger,
   versionId: string,
+  versionCount: number,
   upload: UploadKey | undefined,
   deps: ScanDependencies,
 ): Promise<ScanOutcome> {
@@ -173,7 +174,8 @@ async function scanOneVersion(
       context,
     );
   }
-  if (role === 'form-reused') return scanReusedVersion(source, record, trigger, deps, now, context);
+  const guardDuty = guardDutyFor(trigger, source, versionCount);
+  if (role === 'form-reused') return scanReusedVersion(source, record, guardDuty, deps, now, context);
 
   const previous = await finalVerdictOf(source, record, deps);
   if (previous) {
@@ -186,7 +188,7 @@ async function scanOneVersion(
   }
 
   await statusStore.update(record.uploadId, { status: 'scanning' }, NON_FINAL_STATUSES, versionId);
-  const verdict = await scanVersion(source, record, trigger.guardDuty, deps, now);
+  const verdict = await scanVersion(source, record, guardDuty, deps, now);
   if (verdict === undefined) return objectGone(source.key, upload.uploadId, versionId, deps, context);
 
   const incomplete = verdict.status === 'ERROR';
@@ -217,7 +219,7 @@ async function scanOneVersion(
 async function scanReusedVersion(
   source: SourceObject,
   record: StatusRecord,
-  trigger: ScanTrigger,
+  guardDuty: GuardDutyScanResult | undefined,
   deps: ScanDependencies,
   now: () => Date,
   context: Record<string, unknown>,
@@ -227,13 +229,30 @@ async function scanReusedVersion(
     uploadId: record.uploadId,
     boundVersionId: record.sourceVersionId,
   });
-  const scanned = await scanVersion(source, record, trigger.guardDuty, deps, now);
+  const scanned = await scanVersion(source, record, guardDuty, deps, now);
   if (scanned === undefined) return objectGone(source.key, undefined, source.versionId, deps, context);
   const verdict = formReusedVerdict(scanned, PIPELINE_ENGINE_NAME);
   await tagVersion(deps.s3, source, verdict);
   if (verdict.status === 'ERROR') throw new ScanIncompleteError(source.key, verdict.reason);
   await deps.results.publish({ ...resultDetail(source, record, verdict), formReused: true });
   return { kind: 'form-reused', status: verdict.status, key: source.key, versionId: source.versionId };
+}
+
+/**
+ * GuardDuty's result joins the scan of the version it is about, never another one: the event's version when it names
+ * one; else the version whose ETag is the event's; else the only version of the key. A result that cannot be tied
+ * to one of several versions is left out (each version is still scanned by the engines).
+ */
+function guardDutyFor(
+  trigger: ScanTrigger,
+  source: SourceObject,
+  versionCount: number,
+): GuardDutyScanResult | undefined {
+  const { guardDuty, object } = trigger;
+  if (!guardDuty || object.versionId) return guardDuty;
+  if (object.eTag && source.eTag)
+    return object.eTag.replace(/"/g, '') === source.eTag ? guardDuty : undefined;
+  return versionCount === 1 ? guardDuty : undefined;
 }
 
 /** The recorded verdict when the version carries a final tag that agrees with the status record, else undefined. */

@@ -65,6 +65,7 @@ export class FakeS3 {
       const version = this.find(input.Bucket, input.Key, input.VersionId, 'head');
       return {
         VersionId: version.versionId,
+        ETag: `"etag-${version.versionId}"`,
         ContentLength: version.body.length,
         ContentType: version.contentType,
         Metadata: { ...version.metadata },
