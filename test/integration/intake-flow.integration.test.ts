@@ -305,6 +305,14 @@ describe('intake flow: presign → POST to RGW → event → scan → quarantine
         const copyKey = destination[0]!;
         const bucket = expected === 'processed' ? flow.buckets.processed : flow.buckets.quarantine;
         expect((await flow.read(bucket, copyKey)).equals(body)).toBe(true);
+        if (expected === 'processed') {
+          // Writes into processed are create-only: RGW refused the re-run's copy and manifest (412), which the
+          // re-run verified as its own earlier copy, so each key still has exactly one version.
+          expect(await flow.versions(flow.buckets.processed, copyKey)).toHaveLength(2);
+          expect(
+            (await flow.versions(flow.buckets.processed, copyKey)).filter((v) => v.startsWith(`${copyKey}#`)),
+          ).toHaveLength(1);
+        }
       },
     );
   });

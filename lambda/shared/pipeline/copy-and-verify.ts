@@ -25,7 +25,8 @@ export interface CopyDestination {
   readonly tags: readonly Tag[];
   /**
    * Create-only (`IfNoneMatch: '*'`): the write fails with 412 PreconditionFailed (isPreconditionFailed) when the
-   * key already has a current version, and the existing object is left as it is. Default: false (a new version).
+   * key already has a current version, and the existing object is left as it is. S3 enforces it; Ceph RGW 16 only on
+   * unversioned buckets (callers look first: processed-writes.ts). Default: false (a new version).
    */
   readonly createOnly?: boolean;
 }

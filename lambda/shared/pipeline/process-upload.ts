@@ -9,7 +9,7 @@ import { readMediaMetadata } from './media-metadata';
 import { moveMetadata } from './move-metadata';
 import { verdictTags } from './object-tags';
 import type { PipelineLogger } from './pipeline-logger';
-import { existingProcessedCopy, putManifestOnce } from './processed-writes';
+import { existingProcessedCopy, findProcessedCopy, putManifestOnce } from './processed-writes';
 import { isPreconditionFailed } from './s3-errors';
 import { headSourceObject, type SourceObject } from './source-object';
 import { NON_FINAL_STATUSES, OWNER_REASONS } from './status-transitions';
@@ -50,7 +50,7 @@ export type ProcessOutcome =
  *
  * Order: cheap metadata by ranged reads → verified create-only copy → create-only manifest → status `processed`
  * (conditional on the bound version) → DeleteObject of the source VERSION. Until the delete the source is intact;
- * a re-run finds the copy and the manifest of the earlier run (412, same source version and SHA-256: done), records
+ * a re-run finds the copy and the manifest of the earlier run (same source version and SHA-256: done), records
  * the stored manifest and deletes; the status is written before the delete so a re-run that finds the source gone
  * can tell "done" from "lost".
  */
@@ -136,7 +136,7 @@ export async function processUpload(
   return { kind: 'processed', processedKey, copy, manifest };
 }
 
-/** The verified create-only copy into processed, or the earlier run's copy of the same version (412). */
+/** The verified create-only copy into processed, or the earlier run's copy of the same version (processed-writes.ts). */
 async function createOnlyCopy(
   deps: ProcessDependencies,
   source: SourceObject,
@@ -145,6 +145,16 @@ async function createOnlyCopy(
   detail: ScanResultDetail,
 ): Promise<VerifiedCopy> {
   const { s3, config, logger } = deps;
+  const destination = { bucket: config.processedBucket, key: processedKey };
+  const earlier = await findProcessedCopy(s3, destination, source, detail.verdict);
+  if (earlier) {
+    logger.info('processed copy of this version exists (re-run or duplicate)', {
+      uploadId: detail.uploadId,
+      processedKey,
+      versionId: source.versionId,
+    });
+    return earlier;
+  }
   try {
     return await copyAndVerify(
       s3,

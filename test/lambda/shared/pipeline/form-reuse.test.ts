@@ -290,7 +290,7 @@ describe('create-only writes into processed', () => {
     };
   }
 
-  it('refuses to replace processed/<id> holding other bytes: 412, then a conflict; source and record untouched', async () => {
+  it('refuses to replace processed/<id> holding other bytes: a conflict; source and record untouched', async () => {
     // Arrange
     const version = post(CLEAN_A);
     await store.update('u1', { status: 'scanning', sourceVersionId: version.versionId });
@@ -311,7 +311,7 @@ describe('create-only writes into processed', () => {
     expect((await store.get('u1'))!.status).toBe('scanning');
   });
 
-  it('treats 412 as done when the processed object is the same version with the same SHA-256', async () => {
+  it('treats an existing copy as done when it is the same version with the same SHA-256', async () => {
     // Arrange
     const version = post(CLEAN_A);
     await store.update('u1', { status: 'scanning', sourceVersionId: version.versionId });
