@@ -334,6 +334,53 @@ describe('create-only writes into processed', () => {
     expect(fakeS3.versions(UPLOADS, KEY)).toHaveLength(0);
   });
 
+  it('a concurrent writer between the look and the conditional PUT: the 412 is verified, nothing is written twice', async () => {
+    // Arrange: the look finds nothing; right after it, another run stores the same version's copy and manifest.
+    const version = post(CLEAN_A);
+    await store.update('u1', { status: 'scanning', sourceVersionId: version.versionId });
+    const verdict = verdictFor(CLEAN_A, 'CLEAN', { detectedType: 'audio/wav' });
+    const detail = {
+      uploadId: 'u1',
+      owner: 'user-1',
+      bucket: UPLOADS,
+      key: KEY,
+      versionId: version.versionId,
+      verdict,
+    };
+    const base = new S3Client({ region: 'eu-west-1' });
+    const send = base.send.bind(base) as (command: unknown) => Promise<unknown>;
+    let raced = false;
+    const racing = new Proxy(base, {
+      get: (target, property, receiver) => {
+        if (property !== 'send') return Reflect.get(target, property, receiver) as unknown;
+        return async (command: { constructor: { name: string }; input: { Bucket?: string } }) => {
+          try {
+            return await send(command);
+          } catch (error) {
+            if (
+              !raced &&
+              command.constructor.name === 'HeadObjectCommand' &&
+              command.input.Bucket === PROCESSED
+            ) {
+              raced = true;
+              fakeS3.put(PROCESSED, PROCESSED_WAV, CLEAN_A, {
+                metadata: { sha256: sha256(CLEAN_A), 'source-version-id': version.versionId },
+              });
+            }
+            throw error;
+          }
+        };
+      },
+    });
+    // Act
+    const outcome = await processUpload(detail, { ...processDeps(), s3: racing });
+    // Assert
+    expect(raced).toBe(true);
+    expect(outcome).toMatchObject({ kind: 'processed', copy: { method: 'existing' } });
+    expect(fakeS3.versions(PROCESSED, PROCESSED_WAV)).toHaveLength(1);
+    expect(fakeS3.versions(UPLOADS, KEY)).toHaveLength(0);
+  });
+
   it('never processes a version other than the one the record is bound to', async () => {
     // Arrange
     const first = post(CLEAN_A);
