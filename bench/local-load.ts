@@ -5,12 +5,17 @@
  * straight to S3, poll `GET /uploads/{id}` until the status is final.
  *
  * The mix: clean PDFs; PDFs carrying the EICAR test string (→ quarantined, INFECTED); PNG-declared uploads whose
- * bytes are a PDF (→ quarantined, SUSPICIOUS); and clean PDFs whose object-created event is delivered three times
- * (the at-least-once delivery SQS and RGW allow: → processed exactly once).
+ * bytes are a PDF (→ quarantined, SUSPICIOUS); clean PDFs whose object-created event is delivered three times
+ * (the at-least-once delivery SQS and RGW allow: → processed exactly once); and presigned forms used twice
+ * ("form reused"): a clean PDF then an EICAR PDF of the same size POSTed one after the other (→ the first decides:
+ * processed; the second quarantined as form-reused), or both POSTed at the same moment (→ whichever RGW stored first
+ * decides; the other is quarantined as form-reused).
  *
  * Checks, failing the run (exit 1) when any does not hold: every upload reaches its expected final status (0 lost),
- * each processed or quarantined upload exists exactly once with exactly one version (0 duplicated), the uploads
- * prefix is empty, and no queue dead-lettered anything.
+ * each processed or quarantined upload exists exactly once with exactly one version and every POSTed version in
+ * exactly one final place (0 duplicated), the status record's status, verdict, SHA-256 and bound version match what
+ * is stored (0 mismatches, test/integration/upload-audit.ts), the uploads prefix is empty, and no queue dead-lettered
+ * anything.
  *
  *   npx tsx bench/local-load.ts [--uploads 2000] [--clients 16]
  *
@@ -27,24 +32,41 @@ import type { UploadStatusView } from '../lambda/intake-api/get-upload-status';
 import type { PresignedUpload } from '../lambda/intake-api/presign-upload';
 import { createS3Client } from '../lambda/shared/aws/s3-client';
 import type { LocalQueue } from '../local/events/local-queue';
+import { FileStatusStore } from '../local/runtime/file-status-store';
+import { dataDirPaths } from '../local/runtime/local-data-dir';
 import { startLocalMode, type LocalMode } from '../local/runtime/local-mode';
+import { auditUpload } from '../test/integration/upload-audit';
 import { argument, round } from './support/random-stream';
 
-type Kind = 'clean' | 'eicar' | 'disguised' | 'duplicate-event';
+type Kind = 'clean' | 'eicar' | 'disguised' | 'duplicate-event' | 'form-reused' | 'form-reused-concurrent';
 type FinalStatus = 'processed' | 'quarantined' | 'error';
 
 /** Share of each kind in the mix (sums to 1). */
 const MIX: readonly (readonly [Kind, number])[] = [
-  ['clean', 0.6],
+  ['clean', 0.5],
   ['eicar', 0.15],
   ['disguised', 0.15],
   ['duplicate-event', 0.1],
+  ['form-reused', 0.05],
+  ['form-reused-concurrent', 0.05],
 ];
-const EXPECTED: Record<Kind, FinalStatus> = {
-  clean: 'processed',
-  eicar: 'quarantined',
-  disguised: 'quarantined',
-  'duplicate-event': 'processed',
+/** The final status an upload of each kind may reach (at the same moment, either POST may be stored first). */
+const EXPECTED: Record<Kind, readonly FinalStatus[]> = {
+  clean: ['processed'],
+  eicar: ['quarantined'],
+  disguised: ['quarantined'],
+  'duplicate-event': ['processed'],
+  'form-reused': ['processed'],
+  'form-reused-concurrent': ['processed', 'quarantined'],
+};
+/** How many times the form of an upload of each kind is POSTed. */
+const POSTS: Record<Kind, number> = {
+  clean: 1,
+  eicar: 1,
+  disguised: 1,
+  'duplicate-event': 1,
+  'form-reused': 2,
+  'form-reused-concurrent': 2,
 };
 /** Deliveries of the object-created event for a duplicate-event upload (RGW's own plus these). */
 const EXTRA_DELIVERIES = 2;
@@ -120,18 +142,22 @@ async function main(): Promise<void> {
       }),
     );
     const wallMs = performance.now() - runStarted;
+    // A reused form's later version may still be on its way to quarantine after the owner saw the final status.
+    await settle(s3, local);
 
     const problems = [
       ...uploads
-        .filter((u) => u.failure !== undefined || u.final !== EXPECTED[u.kind])
+        .filter((u) => u.failure !== undefined || !reachedExpected(u))
         .map(
           (u) =>
-            `upload ${u.index} (${u.kind}): ${u.failure ?? `ended ${u.final}, expected ${EXPECTED[u.kind]}`}`,
+            `upload ${u.index} (${u.kind}): ${u.failure ?? `ended ${u.final}, expected ${EXPECTED[u.kind].join(' or ')}`}`,
         ),
       ...(await duplicates(s3, local, uploads)),
       ...(await leftovers(s3, local)),
       ...deadLetters(local),
     ];
+    const mismatches = await statusMismatches(s3, local, uploads);
+    problems.push(...mismatches);
     const latencies = uploads
       .map((u) => u.latencyMs)
       .filter((ms): ms is number => ms !== undefined)
@@ -147,8 +173,15 @@ async function main(): Promise<void> {
           kind,
           {
             uploads: ofKind.length,
-            expected: EXPECTED[kind],
-            reachedExpected: ofKind.filter((u) => u.final === EXPECTED[kind]).length,
+            expected: EXPECTED[kind].join(' or '),
+            reachedExpected: ofKind.filter(reachedExpected).length,
+            ...(POSTS[kind] > 1
+              ? {
+                  finals: Object.fromEntries(
+                    EXPECTED[kind].map((f) => [f, ofKind.filter((u) => u.final === f).length]),
+                  ),
+                }
+              : {}),
             p50Ms: round(percentile(ms, 0.5)),
             p95Ms: round(percentile(ms, 0.95)),
           },
@@ -176,6 +209,7 @@ async function main(): Promise<void> {
       },
       byKind,
       lost: uploads.filter((u) => u.final === undefined).length,
+      statusStorageMismatches: mismatches.length,
       problems: problems.slice(0, 50),
       problemCount: problems.length,
       measuredAt: new Date().toISOString(),
@@ -213,11 +247,15 @@ function planUploads(total: number): Upload[] {
   return uploads;
 }
 
+function reachedExpected(upload: Upload): boolean {
+  return upload.final !== undefined && EXPECTED[upload.kind].includes(upload.final);
+}
+
 /** Presign → POST to S3 (→ extra event deliveries) → poll to the final status. Records, never throws. */
 async function runUpload(local: LocalMode, tokens: Map<string, string>, upload: Upload): Promise<void> {
   const started = performance.now();
   try {
-    const { body, contentType, fileName } = contentFor(upload.kind);
+    const { body, second, contentType, fileName } = contentFor(upload.kind);
     const token = tokens.get(upload.user)!;
     const presign = await fetch(`${local.apiUrl}/uploads`, {
       method: 'POST',
@@ -229,11 +267,19 @@ async function runUpload(local: LocalMode, tokens: Map<string, string>, upload: 
     const presigned = (await presign.json()) as PresignedUpload;
     upload.uploadId = presigned.uploadId;
     upload.key = presigned.key;
-    const form = new FormData();
-    for (const [name, value] of Object.entries(presigned.fields)) form.append(name, value);
-    form.append('file', new Blob([body], { type: contentType }), fileName);
-    const posted = await fetch(presigned.url, { method: 'POST', body: form });
-    if (posted.status !== 204) throw new Error(`S3 POST answered ${posted.status}: ${await posted.text()}`);
+    const post = async (bytes: Buffer): Promise<void> => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(presigned.fields)) form.append(name, value);
+      form.append('file', new Blob([bytes], { type: contentType }), fileName);
+      const posted = await fetch(presigned.url, { method: 'POST', body: form });
+      if (posted.status !== 204) throw new Error(`S3 POST answered ${posted.status}: ${await posted.text()}`);
+    };
+    if (upload.kind === 'form-reused-concurrent') {
+      await Promise.all([post(body), post(second!)]);
+    } else {
+      await post(body);
+      if (second) await post(second);
+    }
     if (upload.kind === 'duplicate-event') {
       for (let i = 0; i < EXTRA_DELIVERIES; i++) {
         local.intake.queues.intake.send(
@@ -265,12 +311,22 @@ async function runUpload(local: LocalMode, tokens: Map<string, string>, upload: 
   }
 }
 
-function contentFor(kind: Kind): { body: Buffer; contentType: string; fileName: string } {
-  const filler = randomBytes(1024 + Math.floor(Math.random() * 31 * 1024)).toString('base64');
+function contentFor(kind: Kind): { body: Buffer; second?: Buffer; contentType: string; fileName: string } {
+  const length = 1024 + Math.floor(Math.random() * 31 * 1024);
+  const filler = randomBytes(length).toString('base64');
   switch (kind) {
     case 'clean':
     case 'duplicate-event':
       return { body: pdf(filler), contentType: 'application/pdf', fileName: 'report.pdf' };
+    case 'form-reused':
+    case 'form-reused-concurrent':
+      // The form pins the size: a clean PDF with a comment as long as EICAR, then an EICAR PDF of the same size.
+      return {
+        body: pdf(filler, 'x'.repeat(EICAR.length)),
+        second: pdf(randomBytes(length).toString('base64'), EICAR),
+        contentType: 'application/pdf',
+        fileName: 'form.pdf',
+      };
     case 'eicar':
       return { body: pdf(filler, EICAR), contentType: 'application/pdf', fileName: 'invoice.pdf' };
     case 'disguised':
@@ -345,13 +401,67 @@ async function duplicates(s3: S3Client, local: LocalMode, uploads: readonly Uplo
     if (!upload.uploadId || !upload.final || upload.final === 'error') continue;
     const where = upload.final === 'processed' ? processed : quarantined;
     const keys = [...where.keys()].filter(
-      (key) => key.includes(upload.uploadId!) && !key.endsWith('.manifest.json'),
+      // A reused form's later versions have their own keys under form-reused/ (checked by the audit).
+      (key) =>
+        key.includes(upload.uploadId!) && !key.endsWith('.manifest.json') && !key.includes('/form-reused/'),
     );
     if (keys.length !== 1) problems.push(`upload ${upload.index}: ${keys.length} objects in ${upload.final}`);
     for (const key of keys) {
       if (where.get(key) !== 1)
         problems.push(`upload ${upload.index}: ${key} has ${where.get(key)} versions`);
     }
+  }
+  return problems;
+}
+
+/** Waits (up to 60 s) until nothing is left under uploads/ and every queue is idle. */
+async function settle(s3: S3Client, local: LocalMode): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await Promise.all(Object.values(local.intake.queues).map((queue: LocalQueue) => queue.idle()));
+    const page = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: local.buckets.uploads, Prefix: 'uploads/', MaxKeys: 1 }),
+    );
+    if ((page.Versions ?? []).length === 0 || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Each upload's status record against storage (auditUpload): nothing left in uploads, every POSTed version in exactly
+ * one final place, processed/<id> only the bound version's bytes, and status, verdict, SHA-256 and bound version the
+ * same in the record as in the bucket. Records are read from local mode's own status store (its data directory).
+ */
+async function statusMismatches(
+  s3: S3Client,
+  local: LocalMode,
+  uploads: readonly Upload[],
+): Promise<string[]> {
+  const store = new FileStatusStore({ dir: dataDirPaths(local.dataDir).status });
+  const problems: string[] = [];
+  for (const upload of uploads) {
+    if (!upload.uploadId) continue;
+    const record = await store.get(upload.uploadId);
+    if (!record) {
+      problems.push(`upload ${upload.index}: no status record`);
+      continue;
+    }
+    const audit = await auditUpload(s3, local.buckets, {
+      uploadId: record.uploadId,
+      uploadKey: record.uploadKey,
+      status: record.status,
+      ...(record.verdict
+        ? { verdictStatus: record.verdict.status, verdictSha256: record.verdict.sha256 }
+        : {}),
+      ...(record.manifest ? { manifestSha256: record.manifest.sha256 } : {}),
+      ...(record.processedKey ? { processedKey: record.processedKey } : {}),
+      ...(record.quarantineKey ? { quarantineKey: record.quarantineKey } : {}),
+      ...(record.sourceVersionId ? { sourceVersionId: record.sourceVersionId } : {}),
+    });
+    if (audit.versionsPlaced !== POSTS[upload.kind]) {
+      audit.problems.push(`${audit.versionsPlaced} version(s) placed, ${POSTS[upload.kind]} POSTed`);
+    }
+    problems.push(...audit.problems.map((problem) => `upload ${upload.index} (${upload.kind}): ${problem}`));
   }
   return problems;
 }

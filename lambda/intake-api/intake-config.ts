@@ -1,3 +1,10 @@
+/**
+ * Bounds of a presigned POST's lifetime, in seconds. A form is accepted again and again until it expires (each POST
+ * a new object version, quarantined as `form-reused`), so it lives what a browser needs to start the upload and no
+ * longer. Checked by the env config (lib/config/schema.ts) and by the handler's environment parser.
+ */
+export const PRESIGN_EXPIRY_BOUNDS = { min: 60, max: 900 } as const;
+
 /** What the intake API core needs to know, from the handler environment (Lambda) or local mode's own config. */
 export interface IntakeConfig {
   /** The uploads bucket. */
@@ -8,6 +15,6 @@ export interface IntakeConfig {
   readonly maxUploadBytes: number;
   /** Exact, lower-case content types accepted; each must have a key extension (content-types.ts). */
   readonly allowedContentTypes: readonly string[];
-  /** Lifetime of a presigned POST, in seconds. */
+  /** Lifetime of a presigned POST, in seconds (within PRESIGN_EXPIRY_BOUNDS). */
   readonly presignExpirySeconds: number;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HANDLER_ENV } from '../shared/handler-env';
 import { extensionForContentType } from './content-types';
-import type { IntakeConfig } from './intake-config';
+import { PRESIGN_EXPIRY_BOUNDS, type IntakeConfig } from './intake-config';
 
 /** Largest object a presigned POST can upload (5 GiB). */
 export const PRESIGNED_POST_MAX_BYTES = 5 * 1024 ** 3;
@@ -39,7 +39,7 @@ const intakeEnvSchema = z.object({
   [HANDLER_ENV.STATUS_TABLE]: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
   [HANDLER_ENV.MAX_UPLOAD_BYTES]: wholeNumber(1, PRESIGNED_POST_MAX_BYTES),
   [HANDLER_ENV.ALLOWED_CONTENT_TYPES]: contentTypeList,
-  [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: wholeNumber(60, 604_800),
+  [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: wholeNumber(PRESIGN_EXPIRY_BOUNDS.min, PRESIGN_EXPIRY_BOUNDS.max),
   [HANDLER_ENV.STATUS_RETENTION_DAYS]: wholeNumber(1, 36_500).optional(),
   [HANDLER_ENV.ENV_NAME]: z.string().min(1).optional(),
 });

@@ -11,6 +11,7 @@ import { parseUploadKey } from '../shared/pipeline/upload-key';
 
 const OUTCOME_METRICS = {
   republished: 'ScanRepublished',
+  'form-reused': 'ScanFormReused',
   rejected: 'ScanRejected',
   gone: 'ScanObjectGone',
   ignored: 'ScanIgnored',
@@ -36,12 +37,14 @@ export function createScanHandler(
     for (const trigger of triggers) {
       try {
         const { bucket, key } = trigger.object;
-        const outcome = await perObject.run(`${bucket}/${key}`, () => scanObject(trigger, deps));
-        metrics.addMetric(
-          outcome.kind === 'published' ? `Scan${outcome.status}` : OUTCOME_METRICS[outcome.kind],
-          MetricUnit.Count,
-          1,
-        );
+        const outcomes = await perObject.run(`${bucket}/${key}`, () => scanObject(trigger, deps));
+        for (const outcome of outcomes) {
+          metrics.addMetric(
+            outcome.kind === 'published' ? `Scan${outcome.status}` : OUTCOME_METRICS[outcome.kind],
+            MetricUnit.Count,
+            1,
+          );
+        }
       } catch (error) {
         metrics.addMetric('ScanFailures', MetricUnit.Count, 1);
         throw error;

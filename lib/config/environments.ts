@@ -59,7 +59,9 @@ const base: EnvDefinition = {
     maxSizeBytes: 10 * MiB,
     // The seed documents' voice recordings, documents, images and archives; the scanner knows each.
     allowedContentTypes: [...DEFAULT_ALLOWED_TYPES],
-    presignExpirySeconds: 3600,
+    // A form is accepted again and again until it expires (each POST a new object version, quarantined as
+    // `form-reused`): long enough for a person to pick a file and the browser to start the POST, no longer.
+    presignExpirySeconds: 900,
   },
   lifecycle: {
     uploads: { expirationDays: 30 },
@@ -143,6 +145,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
     ...base,
     account: undefined,
     cors: { allowedOrigins: ['https://staging.stowage.example.com'] },
+    uploads: { ...base.uploads, presignExpirySeconds: 600 },
     removalPolicy: 'retain',
     autoDeleteObjects: false,
     logRetentionDays: 90,
@@ -169,6 +172,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
       // Nobody, not even an admin without governance bypass, can delete a backup in its first 30 days.
       backups: { ...base.lifecycle.backups, objectLockRetentionDays: 30 },
     },
+    uploads: { ...base.uploads, presignExpirySeconds: 300 },
     removalPolicy: 'retain',
     autoDeleteObjects: false,
     logRetentionDays: 365,

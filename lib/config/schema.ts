@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SOURCE_NAME_PATTERN } from '../../lambda/shared/backup/backup-layout';
+import { PRESIGN_EXPIRY_BOUNDS } from '../../lambda/intake-api/intake-config';
 import { cronExpressionProblem } from './cron-expression';
 
 /** The environments Stowage deploys to. Adding one: see README "Adding an environment". */
@@ -258,8 +259,21 @@ export const configSchema = z
         .max(5 * 1024 ** 3, 'must be at most 5 GiB (the presigned POST limit)'),
       /** Content types the intake API accepts. */
       allowedContentTypes: z.array(contentType).min(1, 'needs at least one content type'),
-      /** Lifetime of a presigned POST, in seconds. */
-      presignExpirySeconds: z.number().int().min(60).max(604800, 'must be at most 7 days'),
+      /**
+       * Lifetime of a presigned POST, in seconds: what a browser needs to start the upload. S3 accepts the form again
+       * and again until it expires (every POST a new version, quarantined as form-reused), so it is kept short.
+       */
+      presignExpirySeconds: z
+        .number()
+        .int('must be whole seconds')
+        .min(
+          PRESIGN_EXPIRY_BOUNDS.min,
+          `must be at least ${PRESIGN_EXPIRY_BOUNDS.min} seconds (a browser needs time to start the upload)`,
+        )
+        .max(
+          PRESIGN_EXPIRY_BOUNDS.max,
+          `must be at most ${PRESIGN_EXPIRY_BOUNDS.max} seconds (15 minutes): a presigned form can be POSTed again until it expires`,
+        ),
     }),
     lifecycle: z.object({
       uploads: bucketLifecycleSchema,

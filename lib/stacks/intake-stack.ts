@@ -204,8 +204,17 @@ export class IntakeStack extends Stack {
       props.quarantineBucket,
       QUARANTINE_PREFIX,
       this.keys.quarantine,
+      false,
     );
-    this.grantMove(this.processHandler, props, props.processedBucket, PROCESSED_PREFIX, this.keys.processed);
+    // Writes into processed are create-only; a 412 on a re-run is checked by reading the existing copy's metadata.
+    this.grantMove(
+      this.processHandler,
+      props,
+      props.processedBucket,
+      PROCESSED_PREFIX,
+      this.keys.processed,
+      true,
+    );
     // The uploads bucket policy denies reads of unscanned objects to every principal without this tag.
     for (const fn of [this.scanHandler, this.quarantineHandler, this.processHandler]) {
       grantAccessByTag(fn.role, config.envName, 'pipeline');
@@ -416,6 +425,15 @@ export class IntakeStack extends Stack {
       's3:PutObjectTagging',
       's3:PutObjectVersionTagging',
     ]);
+    // An event without a version id names every version of its key: the scan lists them (ListObjectVersions).
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListUploadVersions',
+        actions: ['s3:ListBucketVersions'],
+        resources: [props.uploadsBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': `${UPLOADS_PREFIX}*` } },
+      }),
+    );
     fn.role.addToPrincipalPolicy(this.s3KeyStatement('DecryptUploads', this.keys.uploads, ['kms:Decrypt']));
     fn.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -426,13 +444,18 @@ export class IntakeStack extends Stack {
     );
   }
 
-  /** Quarantine and process: read the source version, write a verified copy, delete the source version. */
+  /**
+   * Quarantine and process: read the source version, write a verified copy, delete the source version.
+   * `readCopies`: may also read the destination (process: verifies an existing copy after a create-only 412;
+   * the quarantine bucket stays unreadable to the pipeline).
+   */
   private grantMove(
     fn: StowageFunction,
     props: IntakeStackProps,
     destination: s3.IBucket,
     prefix: string,
     destinationKey: kms.IKey,
+    readCopies: boolean,
   ): void {
     this.grantStatus(fn.role, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     this.grantObjects(fn, 'ReadAndRemoveSourceVersions', props.uploadsBucket, UPLOADS_PREFIX, [
@@ -447,6 +470,7 @@ export class IntakeStack extends Stack {
       's3:PutObjectTagging',
       's3:GetObjectAttributes',
       's3:GetObjectVersionAttributes',
+      ...(readCopies ? ['s3:GetObject'] : []),
     ]);
     fn.role.addToPrincipalPolicy(this.s3KeyStatement('DecryptUploads', this.keys.uploads, ['kms:Decrypt']));
     fn.role.addToPrincipalPolicy(

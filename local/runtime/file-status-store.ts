@@ -6,6 +6,7 @@ import { KeyedSerializer } from '../../lambda/shared/pipeline/keyed-serializer';
 import {
   toStatusRecord,
   updatableFields,
+  updateApplies,
   withoutRemovedFields,
   withoutUndefined,
 } from '../../lambda/shared/status/status-record-fields';
@@ -70,11 +71,12 @@ export class FileStatusStore implements StatusStore {
     uploadId: string,
     update: StatusUpdate,
     expectedStatus?: readonly UploadStatus[],
+    expectedVersionId?: string,
   ): Promise<StatusRecord> {
     return this.serializer.run(uploadId, async () => {
       const current = await this.read(uploadId);
       if (!current) throw new StatusNotFoundError(uploadId);
-      if (expectedStatus && !expectedStatus.includes(current.status)) return current;
+      if (!updateApplies(current, expectedStatus, expectedVersionId)) return current;
       const next: StatusRecord = withoutUndefined(
         withoutRemovedFields(
           { ...current, ...updatableFields(update), updatedAt: this.now().toISOString() },

@@ -19,6 +19,12 @@ export interface ScanResultDetail {
   /** The scanned version; always set (looked up with HeadObject when the event lacks it). */
   readonly versionId: string;
   readonly verdict: RecordedVerdict;
+  /**
+   * Set when this version is a LATER version under the upload's key (its presigned form was used again): it is
+   * quarantined as `form-reused` whatever its verdict and never changes the upload's status record
+   * (lambda/shared/pipeline/upload-versions.ts). Its verdict is never CLEAN.
+   */
+  readonly formReused?: true;
 }
 
 /**

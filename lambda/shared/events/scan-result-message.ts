@@ -25,6 +25,7 @@ const scanResultEventSchema = z.object({
     key: z.string().min(1),
     versionId: z.string().min(1),
     verdict: recordedVerdictSchema,
+    formReused: z.literal(true).optional(),
   }),
 });
 
@@ -45,5 +46,6 @@ export function decodeScanResultMessage(body: string): ScanResultDetail {
   if (!parsed.success) {
     throw new InvalidEventError(`invalid scan result event: ${describeIssues(parsed.error.issues)}`);
   }
-  return parsed.data.detail;
+  const { formReused, ...detail } = parsed.data.detail;
+  return formReused ? { ...detail, formReused } : detail;
 }

@@ -23,6 +23,12 @@ export interface CopyDestination {
   /** User metadata of the copy (replaces the source's). Values must be ASCII. */
   readonly metadata: Readonly<Record<string, string>>;
   readonly tags: readonly Tag[];
+  /**
+   * Create-only (`IfNoneMatch: '*'`): the write fails with 412 PreconditionFailed (isPreconditionFailed) when the
+   * key already has a current version, and the existing object is left as it is. S3 enforces it; Ceph RGW 16 only on
+   * unversioned buckets (callers look first: processed-writes.ts). Default: false (a new version).
+   */
+  readonly createOnly?: boolean;
 }
 
 export interface ExpectedContent {
@@ -35,8 +41,11 @@ export interface VerifiedCopy {
   readonly bucket: string;
   readonly key: string;
   readonly versionId?: string;
-  /** `server-side`: CopyObject, verified by the SHA-256 S3 computed; `streaming`: GetObject → Upload, hashed in flight. */
-  readonly method: 'server-side' | 'streaming';
+  /**
+   * `server-side`: CopyObject, verified by the SHA-256 S3 computed; `streaming`: GetObject → Upload, hashed in flight;
+   * `existing`: a create-only write found the copy of an earlier run, verified by its recorded sha256 and source.
+   */
+  readonly method: 'server-side' | 'streaming' | 'existing';
 }
 
 /** The copy does not hold the expected bytes. The source is left untouched; the record is retried. */
@@ -123,6 +132,7 @@ async function tryServerSideCopy(
         SSEKMSKeyId: destination.kmsKeyId,
         BucketKeyEnabled: true,
         ChecksumAlgorithm: 'SHA256',
+        ...(destination.createOnly ? { IfNoneMatch: '*' } : {}),
       }),
     );
     return {
@@ -166,6 +176,7 @@ async function streamingCopy(
       ServerSideEncryption: 'aws:kms',
       SSEKMSKeyId: destination.kmsKeyId,
       BucketKeyEnabled: true,
+      ...(destination.createOnly ? { IfNoneMatch: '*' } : {}),
     },
     tags: [...destination.tags],
   });

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 import { InvalidEventError } from '../events/invalid-event-error';
 import type { ScanResultDetail } from '../events/scan-result-event';
@@ -9,7 +9,9 @@ import { readMediaMetadata } from './media-metadata';
 import { moveMetadata } from './move-metadata';
 import { verdictTags } from './object-tags';
 import type { PipelineLogger } from './pipeline-logger';
-import { headSourceObject } from './source-object';
+import { existingProcessedCopy, findProcessedCopy, putManifestOnce } from './processed-writes';
+import { isPreconditionFailed } from './s3-errors';
+import { headSourceObject, type SourceObject } from './source-object';
 import { NON_FINAL_STATUSES, OWNER_REASONS } from './status-transitions';
 import { buildManifest, type UploadManifest } from './upload-manifest';
 import { manifestKeyFor, parseUploadKey, processedKeyFor } from './upload-key';
@@ -42,10 +44,15 @@ export type ProcessOutcome =
  * Moves a CLEAN upload version to `processed/<userId>/<yyyy>/<mm>/<dd>/<uploadId>.<ext>` with the detected
  * Content-Type, writes `<key>.manifest.json` beside it, then deletes the source version.
  *
- * Order: cheap metadata by ranged reads → verified copy → manifest → status `processed` → DeleteObject of the
- * source VERSION. Same guarantees as quarantine: until the delete the source is intact and a re-run copies,
- * verifies and writes the manifest again (same key, new versions) before deleting; the status is written before the
- * delete so a re-run that finds the source gone can tell "done" from "lost".
+ * Only the version the status record is bound to (the first version under the upload key, upload-versions.ts) is
+ * ever processed: a result for any other version, or one marked `formReused`, is refused. Writes into `processed`
+ * are create-only (processed-writes.ts), so `processed/<id>` is never replaced by different bytes.
+ *
+ * Order: cheap metadata by ranged reads → verified create-only copy → create-only manifest → status `processed`
+ * (conditional on the bound version) → DeleteObject of the source VERSION. Until the delete the source is intact;
+ * a re-run finds the copy and the manifest of the earlier run (same source version and SHA-256: done), records
+ * the stored manifest and deletes; the status is written before the delete so a re-run that finds the source gone
+ * can tell "done" from "lost".
  */
 export async function processUpload(
   detail: ScanResultDetail,
@@ -65,8 +72,17 @@ export async function processUpload(
   if (!upload || upload.uploadId !== detail.uploadId) {
     throw new InvalidEventError(`key: ${detail.key} is not the uploads key of ${detail.uploadId}`);
   }
+  if (detail.formReused) {
+    throw new InvalidEventError(`formReused: a later version under a used form is never processed`);
+  }
   const record = await statusStore.get(detail.uploadId);
   if (!record) throw new StatusNotFoundError(detail.uploadId);
+  if (record.sourceVersionId !== detail.versionId) {
+    throw new InvalidEventError(
+      `versionId: ${detail.versionId} is not the version upload ${detail.uploadId} is bound to ` +
+        `(${record.sourceVersionId ?? 'none yet'}); only that version is ever processed`,
+    );
+  }
   const processedKey = processedKeyFor(upload);
 
   const source = await headSourceObject(s3, detail.bucket, detail.key, detail.versionId);
@@ -80,27 +96,15 @@ export async function processUpload(
       detail.uploadId,
       { status: 'error', reason: OWNER_REASONS.objectGone },
       NON_FINAL_STATUSES,
+      detail.versionId,
     );
     return { kind: 'source-missing', key: detail.key };
   }
 
   const contentType = verdict.detectedType ?? record.contentType;
   const media = await readMediaMetadata(s3, source, contentType, source.size);
-  const copy = await copyAndVerify(
-    s3,
-    source,
-    {
-      bucket: config.processedBucket,
-      key: processedKey,
-      kmsKeyId: config.processedKeyId,
-      contentType,
-      metadata: moveMetadata(source.metadata, detail),
-      tags: verdictTags(verdict),
-    },
-    verdict,
-    logger,
-  );
-  const manifest = buildManifest({
+  const copy = await createOnlyCopy(deps, source, processedKey, contentType, detail);
+  const built = buildManifest({
     record,
     verdict,
     contentType,
@@ -114,25 +118,71 @@ export async function processUpload(
     processedAt: now().toISOString(),
     media,
   });
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: config.processedBucket,
-      Key: manifestKeyFor(processedKey),
-      Body: JSON.stringify(manifest, null, 2),
-      ContentType: 'application/json',
-      ServerSideEncryption: 'aws:kms',
-      SSEKMSKeyId: config.processedKeyId,
-      BucketKeyEnabled: true,
-    }),
+  const manifest = await putManifestOnce(
+    s3,
+    { bucket: config.processedBucket, key: manifestKeyFor(processedKey), kmsKeyId: config.processedKeyId },
+    built,
   );
   await statusStore.update(
     detail.uploadId,
     { status: 'processed', processedKey, manifest: recordedManifest(manifest) },
     NON_FINAL_STATUSES,
+    detail.versionId,
   );
   await s3.send(
     new DeleteObjectCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
   );
   logger.info('processed', { ...context, processedKey, method: copy.method, contentType });
   return { kind: 'processed', processedKey, copy, manifest };
+}
+
+/** The verified create-only copy into processed, or the earlier run's copy of the same version (processed-writes.ts). */
+async function createOnlyCopy(
+  deps: ProcessDependencies,
+  source: SourceObject,
+  processedKey: string,
+  contentType: string,
+  detail: ScanResultDetail,
+): Promise<VerifiedCopy> {
+  const { s3, config, logger } = deps;
+  const destination = { bucket: config.processedBucket, key: processedKey };
+  const earlier = await findProcessedCopy(s3, destination, source, detail.verdict);
+  if (earlier) {
+    logger.info('processed copy of this version exists (re-run or duplicate)', {
+      uploadId: detail.uploadId,
+      processedKey,
+      versionId: source.versionId,
+    });
+    return earlier;
+  }
+  try {
+    return await copyAndVerify(
+      s3,
+      source,
+      {
+        bucket: config.processedBucket,
+        key: processedKey,
+        kmsKeyId: config.processedKeyId,
+        contentType,
+        metadata: moveMetadata(source.metadata, detail),
+        tags: verdictTags(detail.verdict),
+        createOnly: true,
+      },
+      detail.verdict,
+      logger,
+    );
+  } catch (error) {
+    if (!isPreconditionFailed(error)) throw error;
+    logger.info('processed copy exists (re-run or duplicate); verifying it is this version', {
+      uploadId: detail.uploadId,
+      processedKey,
+      versionId: source.versionId,
+    });
+    return existingProcessedCopy(
+      s3,
+      { bucket: config.processedBucket, key: processedKey },
+      source,
+      detail.verdict,
+    );
+  }
 }

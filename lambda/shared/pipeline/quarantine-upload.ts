@@ -9,7 +9,7 @@ import { verdictTags } from './object-tags';
 import type { PipelineLogger } from './pipeline-logger';
 import { headSourceObject } from './source-object';
 import { NON_FINAL_STATUSES, OWNER_REASONS } from './status-transitions';
-import { parseUploadKey, quarantineKeyFor } from './upload-key';
+import { formReusedQuarantineKeyFor, parseUploadKey, quarantineKeyFor } from './upload-key';
 
 export interface QuarantineConfig {
   readonly uploadsBucket: string;
@@ -44,6 +44,12 @@ export type QuarantineOutcome =
  * object in at least one place: before the delete, the source is intact and a re-run copies again (a new,
  * re-verified version; the older one expires as noncurrent) and then deletes; after it, the record says so.
  * A missing status record does not stop the isolation of a dangerous object (the name falls back to the key's).
+ *
+ * A later version under the upload's key (`formReused`, or any version other than the one the record is bound to,
+ * upload-versions.ts) goes to its own key, `quarantine/<uploadId>/form-reused/<versionId>/<name>`, and never changes
+ * the record: the record is the first version's. Its re-run that finds the source gone cannot read the quarantine
+ * bucket to tell "moved" from "lost"; the pipeline deletes a source version only after its verified copy, so it is
+ * reported as already quarantined.
  */
 export async function quarantineUpload(
   detail: ScanResultDetail,
@@ -64,10 +70,22 @@ export async function quarantineUpload(
   const fallbackName = upload
     ? `${upload.uploadId}.${upload.extension}`
     : (detail.key.split('/').pop() ?? 'object');
-  const quarantineKey = quarantineKeyFor(detail.uploadId, record?.fileName, fallbackName);
+  const reused =
+    detail.formReused === true ||
+    (record?.sourceVersionId !== undefined && record.sourceVersionId !== detail.versionId);
+  const quarantineKey = reused
+    ? formReusedQuarantineKeyFor(detail.uploadId, detail.versionId, record?.fileName, fallbackName)
+    : quarantineKeyFor(detail.uploadId, record?.fileName, fallbackName);
 
   const source = await headSourceObject(s3, detail.bucket, detail.key, detail.versionId);
   if (!source) {
+    if (reused) {
+      logger.info('form-reused version already quarantined (duplicate or re-run)', {
+        ...context,
+        quarantineKey,
+      });
+      return { kind: 'already-quarantined', key: detail.key };
+    }
     if (record?.status === 'quarantined' && record.quarantineKey === quarantineKey) {
       logger.info('already quarantined (duplicate or re-run)', context);
       return { kind: 'already-quarantined', key: detail.key };
@@ -78,6 +96,7 @@ export async function quarantineUpload(
         detail.uploadId,
         { status: 'error', reason: OWNER_REASONS.objectGone },
         NON_FINAL_STATUSES,
+        detail.versionId,
       );
     }
     return { kind: 'source-missing', key: detail.key };
@@ -97,8 +116,18 @@ export async function quarantineUpload(
     detail.verdict,
     logger,
   );
-  if (record) {
-    await statusStore.update(detail.uploadId, { status: 'quarantined', quarantineKey }, NON_FINAL_STATUSES);
+  if (reused) {
+    logger.warn('form-reused version quarantined; the upload record is left to its first version', {
+      ...context,
+      quarantineKey,
+    });
+  } else if (record) {
+    await statusStore.update(
+      detail.uploadId,
+      { status: 'quarantined', quarantineKey },
+      NON_FINAL_STATUSES,
+      detail.versionId,
+    );
   } else {
     logger.warn('quarantined an object without a status record', { ...context, quarantineKey });
   }

@@ -45,3 +45,11 @@ export function isPayloadHashMismatch(error: unknown): boolean {
 export function isInvalidArgument(error: unknown): boolean {
   return codeOf(error) === 'InvalidArgument';
 }
+
+/**
+ * 412 PreconditionFailed: a conditional write (`IfNoneMatch: '*'`) found the key already there (S3 and Ceph RGW,
+ * measured), or a conditional read did not match.
+ */
+export function isPreconditionFailed(error: unknown): boolean {
+  return codeOf(error) === 'PreconditionFailed' || shape(error)?.$metadata?.httpStatusCode === 412;
+}

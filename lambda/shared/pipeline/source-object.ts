@@ -16,6 +16,8 @@ export interface SourceObject extends ObjectVersion {
   /** User metadata (keys without `x-amz-meta-`, lower-case). */
   readonly metadata: Readonly<Record<string, string>>;
   readonly lastModified?: Date;
+  /** The version's ETag, without quotes. */
+  readonly eTag?: string;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function headSourceObject(
       ...(head.ContentType ? { contentType: head.ContentType } : {}),
       metadata: head.Metadata ?? {},
       ...(head.LastModified ? { lastModified: head.LastModified } : {}),
+      ...(head.ETag ? { eTag: head.ETag.replace(/"/g, '') } : {}),
     };
   } catch (error) {
     if (isObjectMissing(error)) return undefined;

@@ -38,11 +38,29 @@ export function quarantineKeyFor(
   originalName: string | undefined,
   fallback: string,
 ): string {
+  return `quarantine/${uploadId}/${safeName(originalName, fallback)}`;
+}
+
+/**
+ * `quarantine/<uploadId>/form-reused/<versionId>/<original name>`: where a later version under an upload's key (its
+ * form used again) is quarantined, one key per version, so it never lands on the upload's own quarantine key.
+ * Version ids are URL-safe on S3 and RGW; anything else is replaced with `_` all the same.
+ */
+export function formReusedQuarantineKeyFor(
+  uploadId: string,
+  versionId: string,
+  originalName: string | undefined,
+  fallback: string,
+): string {
+  const version = versionId.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `quarantine/${uploadId}/form-reused/${version}/${safeName(originalName, fallback)}`;
+}
+
+function safeName(originalName: string | undefined, fallback: string): string {
   const safe = (originalName ?? '')
     .split(/[/\\]/)
     .pop()!
     .replace(/\p{Cc}/gu, '')
     .trim();
-  const name = safe === '' || safe === '.' || safe === '..' ? fallback : safe;
-  return `quarantine/${uploadId}/${name}`;
+  return safe === '' || safe === '.' || safe === '..' ? fallback : safe;
 }

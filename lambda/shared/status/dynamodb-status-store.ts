@@ -5,7 +5,7 @@ import {
   STATUS_TABLE_PARTITION_KEY,
   STATUS_TABLE_TTL_ATTRIBUTE,
 } from './status-table';
-import { removedFields, toStatusRecord, updatableFields } from './status-record-fields';
+import { removedFields, toStatusRecord, updatableFields, updateApplies } from './status-record-fields';
 import { StatusConflictError, StatusNotFoundError } from './upload-status';
 import type { StatusRecord, StatusStore, StatusUpdate, UploadStatus } from './upload-status';
 
@@ -79,19 +79,22 @@ export class DynamoDbStatusStore implements StatusStore {
     uploadId: string,
     update: StatusUpdate,
     expectedStatus?: readonly UploadStatus[],
+    expectedVersionId?: string,
   ): Promise<StatusRecord> {
     // `IN ()` is not valid DynamoDB syntax; an empty list means "apply in no status".
     if (expectedStatus && expectedStatus.length === 0) return this.readExisting(uploadId);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.conditionalUpdate(uploadId, update, expectedStatus);
+        return await this.conditionalUpdate(uploadId, update, expectedStatus, expectedVersionId);
       } catch (error) {
         if (!isConditionalCheckFailure(error)) throw error;
-        if (!expectedStatus) throw new StatusNotFoundError(uploadId);
+        if (!expectedStatus && expectedVersionId === undefined) throw new StatusNotFoundError(uploadId);
       }
-      // The condition failed: either the record is missing or it is in another status.
+      // The condition failed: the record is missing, in another status, or bound to another version.
       const current = await this.readExisting(uploadId);
-      if (!expectedStatus.includes(current.status) || attempt >= this.maxUpdateAttempts) return current;
+      if (!updateApplies(current, expectedStatus, expectedVersionId) || attempt >= this.maxUpdateAttempts) {
+        return current;
+      }
       // A concurrent step moved the record into an expected status since our write: try again.
     }
   }
@@ -100,6 +103,7 @@ export class DynamoDbStatusStore implements StatusStore {
     uploadId: string,
     update: StatusUpdate,
     expectedStatus: readonly UploadStatus[] | undefined,
+    expectedVersionId: string | undefined,
   ): Promise<StatusRecord> {
     const names: Record<string, string> = { '#id': STATUS_TABLE_PARTITION_KEY, '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = { ':updatedAt': this.now().toISOString() };
@@ -121,6 +125,11 @@ export class DynamoDbStatusStore implements StatusStore {
         return `:expected${index}`;
       });
       condition += ` AND #status IN (${placeholders.join(', ')})`;
+    }
+    if (expectedVersionId !== undefined) {
+      names['#boundVersion'] = 'sourceVersionId';
+      values[':boundVersion'] = expectedVersionId;
+      condition += ' AND (attribute_not_exists(#boundVersion) OR #boundVersion = :boundVersion)';
     }
     const output = await this.client.send(
       new UpdateCommand({

@@ -1,6 +1,7 @@
 import {
   toStatusRecord,
   updatableFields,
+  updateApplies,
   withoutRemovedFields,
   withoutUndefined,
 } from './status-record-fields';
@@ -38,10 +39,11 @@ export class MemoryStatusStore implements StatusStore {
     uploadId: string,
     update: StatusUpdate,
     expectedStatus?: readonly UploadStatus[],
+    expectedVersionId?: string,
   ): Promise<StatusRecord> {
     const current = this.records.get(uploadId);
     if (!current) throw new StatusNotFoundError(uploadId);
-    if (expectedStatus && !expectedStatus.includes(current.status)) return withoutUndefined(current);
+    if (!updateApplies(current, expectedStatus, expectedVersionId)) return withoutUndefined(current);
     const next: StatusRecord = withoutRemovedFields(
       { ...current, ...updatableFields(update), updatedAt: this.now().toISOString() },
       update,

@@ -1,4 +1,4 @@
-import type { StatusRecord, StatusUpdate } from './upload-status';
+import type { StatusRecord, StatusUpdate, UploadStatus } from './upload-status';
 
 /** Fields of StatusUpdate a store may write; anything else on an update object is ignored. */
 export const UPDATABLE_FIELDS = [
@@ -87,4 +87,21 @@ export function withoutRemovedFields(record: StatusRecord, update: StatusUpdate)
   const copy: Record<string, unknown> = { ...record };
   for (const field of removedFields(update)) delete copy[field];
   return copy as unknown as StatusRecord;
+}
+
+/**
+ * Whether a conditional update applies to `current` (StatusStore.update): its status is one of `expectedStatus`
+ * (when given) and its `sourceVersionId` is unset or equals `expectedVersionId` (when given).
+ */
+export function updateApplies(
+  current: StatusRecord,
+  expectedStatus: readonly UploadStatus[] | undefined,
+  expectedVersionId: string | undefined,
+): boolean {
+  if (expectedStatus && !expectedStatus.includes(current.status)) return false;
+  return (
+    expectedVersionId === undefined ||
+    current.sourceVersionId === undefined ||
+    current.sourceVersionId === expectedVersionId
+  );
 }

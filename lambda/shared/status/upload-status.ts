@@ -39,7 +39,12 @@ export interface StatusRecord {
   readonly declaredSize: number;
   /** Key in the uploads bucket: `uploads/<userId>/<yyyy>/<mm>/<dd>/<uploadId>.<ext>`. */
   readonly uploadKey: string;
-  /** Version id of the uploaded object, once it has landed. */
+  /**
+   * The version of the uploads key this record is bound to: the FIRST version that landed under the upload's key,
+   * claimed once by the first scan (never changed afterwards). Every verdict, copy and status on this record is
+   * that version's; a later version under the same key (the presigned form used again) is quarantined as
+   * `form-reused` and never touches the record (lambda/shared/pipeline/upload-versions.ts).
+   */
   readonly sourceVersionId?: string;
   readonly verdict?: RecordedVerdict;
   /** Key in `processed` once processed. */
@@ -76,11 +81,15 @@ export interface StatusStore {
    * Applies `update` and sets `updatedAt`; rejects with StatusNotFoundError if the record does not exist.
    * With `expectedStatus`, applies only while the record is in one of those statuses and otherwise
    * resolves to the unchanged record (a stale or duplicate step must not move a final status backwards).
+   * With `expectedVersionId`, applies only while the record's `sourceVersionId` is unset or equals it, and
+   * otherwise resolves to the unchanged record: a step about one object version never writes on a record bound
+   * to another (the caller compares the returned `sourceVersionId` to learn whether it applied).
    */
   update(
     uploadId: string,
     update: StatusUpdate,
     expectedStatus?: readonly UploadStatus[],
+    expectedVersionId?: string,
   ): Promise<StatusRecord>;
 }
 

@@ -72,7 +72,8 @@ describe('parseIntakeEnv', () => {
     [HANDLER_ENV.MAX_UPLOAD_BYTES, '0', 'must be a whole number between 1 and 5368709120'],
     [HANDLER_ENV.MAX_UPLOAD_BYTES, '10MB', 'must be a whole number between 1 and 5368709120'],
     [HANDLER_ENV.MAX_UPLOAD_BYTES, '5368709121', 'must be a whole number between 1 and 5368709120'],
-    [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS, '59', 'must be a whole number between 60 and 604800'],
+    [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS, '59', 'must be a whole number between 60 and 900'],
+    [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS, '3600', 'must be a whole number between 60 and 900'],
     [HANDLER_ENV.STATUS_RETENTION_DAYS, '0', 'must be a whole number between 1 and 36500'],
     [
       HANDLER_ENV.ALLOWED_CONTENT_TYPES,

@@ -40,11 +40,18 @@ interface Case {
 async function setup(testCase: Case) {
   const fakeS3 = new FakeS3(s3Mock, testCase.options);
   const key = uploadKey('u1', testCase.extension);
-  await store.create(statusRecord('u1', { status: 'scanning', uploadKey: key, ...testCase.record }));
   const source = fakeS3.put(UPLOADS, key, testCase.body, {
     contentType: testCase.storedType,
     metadata: { 'upload-id': 'u1' },
   });
+  await store.create(
+    statusRecord('u1', {
+      status: 'scanning',
+      uploadKey: key,
+      sourceVersionId: source.versionId,
+      ...testCase.record,
+    }),
+  );
   const verdict = verdictFor(
     testCase.body,
     'CLEAN',
@@ -141,9 +148,11 @@ describe('process handler', () => {
     // Assert
     expect(fakeS3.reads.fullReads).toBe(0);
     expect(fakeS3.reads.ranges).toEqual([`bytes=0-${PNG_CASE.body.length - 1}`]);
+    // Every read of the upload names its version (the processed bucket is only looked at for an earlier copy).
     expect(
       s3Mock
         .commandCalls(GetObjectCommand)
+        .filter((call) => call.args[0].input.Bucket === UPLOADS)
         .every((call) => call.args[0].input.VersionId === detail.versionId),
     ).toBe(true);
   });
@@ -265,11 +274,13 @@ describe('process handler', () => {
     const { fakeS3, detail, handler } = await setup({ ...PNG_CASE, options: { copyNotImplemented: true } });
     await handler(batch(detail));
     const key2 = uploadKey('u2', 'png');
-    await store.create(statusRecord('u2', { status: 'scanning', uploadKey: key2 }));
     const source2 = fakeS3.put(UPLOADS, key2, PNG_CASE.body, {
       contentType: 'image/png',
       metadata: { 'upload-id': 'u2' },
     });
+    await store.create(
+      statusRecord('u2', { status: 'scanning', uploadKey: key2, sourceVersionId: source2.versionId }),
+    );
     const detail2 = resultDetail(
       'u2',
       key2,
@@ -310,11 +321,13 @@ describe('process handler: end-to-end latency', () => {
   async function handlerWith(recorder: ReturnType<typeof valueMetrics>) {
     const fakeS3 = new FakeS3(s3Mock);
     const key = uploadKey('u1', 'png');
-    await store.create(statusRecord('u1', { status: 'scanning', uploadKey: key }));
     const source = fakeS3.put(UPLOADS, key, PNG_CASE.body, {
       contentType: 'image/png',
       metadata: { 'upload-id': 'u1' },
     });
+    await store.create(
+      statusRecord('u1', { status: 'scanning', uploadKey: key, sourceVersionId: source.versionId }),
+    );
     const detail = resultDetail(
       'u1',
       key,

@@ -106,6 +106,35 @@ describe('quarantine handler', () => {
     expect(await store.get('u1')).toMatchObject({ status: 'quarantined', quarantineKey: QUARANTINE_OBJECT });
   });
 
+  it.each([
+    ['marked formReused', true],
+    ['for a version other than the one the record is bound to', false],
+  ])(
+    'quarantines a later version (%s) under its own form-reused key and leaves the record alone',
+    async (_, marked) => {
+      // Arrange
+      const { fakeS3, detail, handler, source } = setup();
+      await store.update('u1', {
+        sourceVersionId: 'v-first',
+        status: 'processed',
+        processedKey: 'processed/x',
+      });
+      // Act
+      const response = await handler(batch(marked ? { ...detail, formReused: true } : detail));
+      // Assert
+      expect(response.batchItemFailures).toEqual([]);
+      const reusedKey = `quarantine/u1/form-reused/${source.versionId}/Holiday photo (1).png`;
+      expect(fakeS3.current(QUARANTINE, reusedKey)!.body).toEqual(BODY);
+      expect(fakeS3.current(QUARANTINE, QUARANTINE_OBJECT)).toBeUndefined();
+      expect(fakeS3.versions(UPLOADS, KEY)).toHaveLength(0);
+      expect(await store.get('u1')).toMatchObject({ status: 'processed', sourceVersionId: 'v-first' });
+      // A duplicate after the move finds the source gone and reports it moved.
+      const again = await handler(batch(marked ? { ...detail, formReused: true } : detail));
+      expect(again.batchItemFailures).toEqual([]);
+      expect(metrics.names).toContain('QuarantineDuplicate');
+    },
+  );
+
   it('a crash between copy and delete loses nothing, and the re-run completes the move', async () => {
     // Arrange
     const { fakeS3, detail, handler } = setup();

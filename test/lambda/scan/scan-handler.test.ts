@@ -425,6 +425,71 @@ describe('scan handler', () => {
     expect(publishedDetails()[0]).toMatchObject({ key, versionId: version.versionId });
   });
 
+  it('an event without a version id scans every version of its key: the first decides, the later is form-reused', async () => {
+    // Arrange: one form POSTed twice (Ceph RGW's event names no version).
+    const key = uploadKey('u1', 'png');
+    const first = await landUpload('u1', minimalPng());
+    const second = fakeS3.put(UPLOADS, key, minimalPng(), {
+      contentType: 'image/png',
+      metadata: { 'upload-id': 'u1' },
+    });
+    const body = JSON.stringify({
+      Records: [
+        {
+          eventSource: 'ceph:s3',
+          eventName: 'ObjectCreated:Post',
+          s3: { bucket: { name: UPLOADS }, object: { key, versionId: '' } },
+        },
+      ],
+    });
+    // Act
+    const response = await handlerWith()(batch(body));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(
+      publishedDetails().map((detail) => [detail.versionId, detail.verdict.status, detail.formReused]),
+    ).toEqual([
+      [first.versionId, 'CLEAN', undefined],
+      [second.versionId, 'SUSPICIOUS', true],
+    ]);
+    expect(metrics.names).toEqual(['ScanCLEAN', 'ScanFormReused']);
+    expect(await store.get('u1')).toMatchObject({ sourceVersionId: first.versionId });
+    expect(tagsOf(key, second.versionId)).toMatchObject({
+      'scan-status': 'SUSPICIOUS',
+      'scan-engine': 'pipeline',
+    });
+  });
+
+  it.each([
+    ['names the later version by its ETag: only that version carries it', 'etag-v2', ['CLEAN', 'INFECTED']],
+    [
+      'names neither version: no version gets it, the engines still scan both',
+      undefined,
+      ['CLEAN', 'SUSPICIOUS'],
+    ],
+  ])('a GuardDuty result without a version id on a key with two versions %s', async (_, eTag, statuses) => {
+    // Arrange
+    const key = uploadKey('u1', 'png');
+    await landUpload('u1', minimalPng());
+    fakeS3.put(UPLOADS, key, minimalPng(), { contentType: 'image/png', metadata: { 'upload-id': 'u1' } });
+    const body = JSON.stringify({
+      source: 'aws.guardduty',
+      'detail-type': 'GuardDuty Malware Protection Object Scan Result',
+      detail: {
+        s3ObjectDetails: { bucketName: UPLOADS, objectKey: key, ...(eTag ? { eTag } : {}) },
+        scanResultDetails: { scanResultStatus: 'THREATS_FOUND', threats: [{ name: 'EICAR-Test-File' }] },
+      },
+    });
+    // Act
+    const response = await handlerWith()(batch(body));
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(publishedDetails().map((detail) => [detail.versionId, detail.verdict.status])).toEqual([
+      ['v1', statuses[0]],
+      ['v2', statuses[1]],
+    ]);
+  });
+
   it('combines a GuardDuty THREATS_FOUND result with the built-in scan (tag value sanitized)', async () => {
     // Arrange
     const version = await landUpload('u1', minimalPng());

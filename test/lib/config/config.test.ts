@@ -38,6 +38,12 @@ describe('environment configs', () => {
     );
     expect(config.lifecycle.uploads.expirationDays).toBe(30);
     expect(config.lifecycle.processed.archiveAfterDays).toBe(90);
+    // Presigned forms live minutes (a form can be POSTed again until it expires), shortest in prod.
+    expect(
+      (['dev', 'staging', 'prod'] as const).map(
+        (env) => loadConfig(env, { environment: {} }).uploads.presignExpirySeconds,
+      ),
+    ).toEqual([900, 600, 300]);
     expect(config.lifecycle.quarantine.expirationDays).toBe(90);
     expect(config.lifecycle.backups).toMatchObject({
       archiveAfterDays: 30,
@@ -258,6 +264,24 @@ describe('config validation', () => {
       'dev',
       { uploads: { maxSizeBytes: 6 * 1024 ** 3 } },
       'uploads.maxSizeBytes: must be at most 5 GiB',
+    ],
+    [
+      'presigned forms that live for an hour',
+      'dev',
+      { uploads: { presignExpirySeconds: 3600 } },
+      'uploads.presignExpirySeconds: must be at most 900 seconds (15 minutes): a presigned form can be POSTed again until it expires',
+    ],
+    [
+      'presigned forms too short for a browser',
+      'dev',
+      { uploads: { presignExpirySeconds: 10 } },
+      'uploads.presignExpirySeconds: must be at least 60 seconds',
+    ],
+    [
+      'presign expiry in fractions of a second',
+      'dev',
+      { uploads: { presignExpirySeconds: 300.5 } },
+      'uploads.presignExpirySeconds: must be whole seconds',
     ],
     [
       'no content types',

@@ -433,6 +433,13 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
       );
       const read = statements.find((s) => s.Sid === 'ReadAndTagUploads') as Statement;
       expect(read.Resource).toEqual(objectsUnder(env, stacks.storage.uploads, 'uploads/'));
+      // An event without a version id (Ceph RGW) names every version of its key: ListObjectVersions of uploads/ only.
+      const list = statements.find((s) => s.Sid === 'ListUploadVersions') as Statement;
+      expect(list).toMatchObject({
+        Action: 's3:ListBucketVersions',
+        Condition: { StringLike: { 's3:prefix': 'uploads/*' } },
+      });
+      expect(JSON.stringify(list.Resource)).not.toContain('/*');
       expect(JSON.stringify(statements)).not.toMatch(/s3:(PutObject|DeleteObject)"/);
     });
 
@@ -454,7 +461,9 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
         Resource: objectsUnder(env, stacks.storage.uploads, 'uploads/'),
       });
       const write = statements.find((s) => s.Sid === 'WriteAndVerifyCopies') as Statement;
+      // Process reads its own copies back (a create-only 412 is verified); quarantine never reads its bucket.
       expect(write.Action).toEqual([
+        ...(bucket === 'processed' ? ['s3:GetObject'] : []),
         's3:GetObjectAttributes',
         's3:GetObjectVersionAttributes',
         's3:PutObject',

@@ -7,6 +7,7 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
@@ -16,6 +17,9 @@ import {
   type Tag,
 } from '@aws-sdk/client-s3';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
+
+/** LastModified of every fake version and delete marker. */
+const FAKE_LAST_MODIFIED = new Date('2025-03-04T05:06:07.000Z');
 
 /** One stored object version. */
 export interface FakeVersion {
@@ -61,6 +65,7 @@ export class FakeS3 {
       const version = this.find(input.Bucket, input.Key, input.VersionId, 'head');
       return {
         VersionId: version.versionId,
+        ETag: `"etag-${version.versionId}"`,
         ContentLength: version.body.length,
         ContentType: version.contentType,
         Metadata: { ...version.metadata },
@@ -92,7 +97,35 @@ export class FakeS3 {
       this.find(input.Bucket, input.Key, input.VersionId, 'get').tags = [...(input.Tagging?.TagSet ?? [])];
       return { VersionId: input.VersionId };
     });
+    mock.on(ListObjectVersionsCommand).callsFake((input) => {
+      this.versionListings++;
+      const keys = [...(this.buckets.get(input.Bucket!)?.keys() ?? [])]
+        .filter((key) => key.startsWith(input.Prefix ?? ''))
+        .sort();
+      return {
+        IsTruncated: false,
+        // Like S3: keys in order, the versions of each key newest first.
+        DeleteMarkers: keys
+          .filter((key) => this.deleteMarkers.has(`${input.Bucket}/${key}`))
+          .map((key) => ({
+            Key: key,
+            VersionId: `marker-${key}`,
+            IsLatest: this.deleteMarkers.get(`${input.Bucket}/${key}`),
+            LastModified: FAKE_LAST_MODIFIED,
+          })),
+        Versions: keys.flatMap((key) =>
+          [...this.versions(input.Bucket!, key)].reverse().map((version, index) => ({
+            Key: key,
+            VersionId: version.versionId,
+            IsLatest: index === 0 && this.deleteMarkers.get(`${input.Bucket}/${key}`) !== true,
+            Size: version.body.length,
+            LastModified: version.lastModified,
+          })),
+        ),
+      };
+    });
     mock.on(CopyObjectCommand).callsFake((input) => {
+      this.refuseExisting(input.Bucket, input.Key, input.IfNoneMatch);
       if (this.options.copyNotImplemented) {
         throw new S3ServiceException({
           name: 'NotImplemented',
@@ -128,6 +161,7 @@ export class FakeS3 {
       };
     });
     mock.on(PutObjectCommand).callsFake(async (input) => {
+      this.refuseExisting(input.Bucket, input.Key, input.IfNoneMatch);
       const stored = this.store(input.Bucket!, input.Key!, await bytesOf(input.Body), {
         contentType: input.ContentType,
         metadata: { ...input.Metadata },
@@ -147,6 +181,32 @@ export class FakeS3 {
       const index = versions.findIndex((version) => version.versionId === input.VersionId);
       if (index >= 0) versions.splice(index, 1);
       return { VersionId: input.VersionId };
+    });
+  }
+
+  /** Keys with a delete marker (a DeleteObject without a version id): true while it is the newest entry. */
+  private readonly deleteMarkers = new Map<string, boolean>();
+
+  /** Puts a delete marker on top of a key, as a DeleteObject without VersionId does on a versioned bucket. */
+  deleteCurrent(bucket: string, key: string): void {
+    this.deleteMarkers.set(`${bucket}/${key}`, true);
+  }
+
+  /** How many ListObjectVersions requests were answered. */
+  versionListings = 0;
+
+  /** `IfNoneMatch: '*'` on an existing key: 412 PreconditionFailed, like S3 and Ceph RGW. */
+  private refuseExisting(
+    bucket: string | undefined,
+    key: string | undefined,
+    ifNoneMatch: string | undefined,
+  ): void {
+    if (ifNoneMatch !== '*' || this.versions(bucket ?? '', key ?? '').length === 0) return;
+    throw new S3ServiceException({
+      name: 'PreconditionFailed',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 412 },
+      message: 'At least one of the pre-conditions you specified did not hold',
     });
   }
 
@@ -190,13 +250,14 @@ export class FakeS3 {
   ): FakeVersion {
     const keys = this.buckets.get(bucket) ?? new Map<string, FakeVersion[]>();
     this.buckets.set(bucket, keys);
+    if (this.deleteMarkers.has(`${bucket}/${key}`)) this.deleteMarkers.set(`${bucket}/${key}`, false);
     const versions = keys.get(key) ?? [];
     keys.set(key, versions);
     const version: FakeVersion = {
       ...withoutUndefined(fields),
       versionId: `v${++this.counter}`,
       body,
-      lastModified: new Date('2025-03-04T05:06:07.000Z'),
+      lastModified: FAKE_LAST_MODIFIED,
     };
     versions.push(version);
     return version;

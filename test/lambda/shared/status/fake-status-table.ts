@@ -33,6 +33,11 @@ function attributeValue(token: string, values: Values): unknown {
 /** Evaluates the subset of condition expressions the store uses; anything else fails the test. */
 function conditionHolds(expression: string, item: Item | undefined, names: Names, values: Values): boolean {
   return expression.split(' AND ').every((term) => {
+    const unsetOrEqual = /^\(attribute_not_exists\((#\w+)\) OR (#\w+) = (:\w+)\)$/.exec(term.trim());
+    if (unsetOrEqual && unsetOrEqual[1] === unsetOrEqual[2]) {
+      const actual = item?.[attributeName(unsetOrEqual[1] ?? '', names)];
+      return actual === undefined || actual === attributeValue(unsetOrEqual[3] ?? '', values);
+    }
     const exists = /^attribute_(not_)?exists\((#\w+)\)$/.exec(term.trim());
     if (exists) {
       const present = item !== undefined && item[attributeName(exists[2] ?? '', names)] !== undefined;

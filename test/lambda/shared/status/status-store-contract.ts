@@ -237,6 +237,41 @@ export function describeStatusStoreContract(name: string, makeStore: () => Statu
       await expect(store.get(processed.uploadId)).resolves.toEqual(processed);
     });
 
+    it('binds an unbound record to the expected version and then refuses every other version', async () => {
+      // Arrange
+      await store.create(pendingRecord());
+      const id = pendingRecord().uploadId;
+
+      // Act
+      const claimed = await store.update(id, { sourceVersionId: 'v1' }, ['pending'], 'v1');
+      const other = await store.update(id, { sourceVersionId: 'v2', status: 'error' }, undefined, 'v2');
+      const same = await store.update(id, { status: 'scanning' }, ['pending'], 'v1');
+
+      // Assert
+      expect(claimed).toMatchObject({ sourceVersionId: 'v1', status: 'pending' });
+      expect(other).toMatchObject({ sourceVersionId: 'v1', status: 'pending' });
+      expect(same).toMatchObject({ sourceVersionId: 'v1', status: 'scanning' });
+      await expect(store.get(id)).resolves.toMatchObject({ sourceVersionId: 'v1', status: 'scanning' });
+    });
+
+    it('checks the expected status and the expected version together', async () => {
+      // Arrange
+      await store.create(pendingRecord({ status: 'processed', sourceVersionId: 'v1' }));
+
+      // Act
+      const result = await store.update(pendingRecord().uploadId, { status: 'error' }, ['pending'], 'v1');
+
+      // Assert
+      expect(result).toMatchObject({ status: 'processed', sourceVersionId: 'v1' });
+    });
+
+    it('refuses a version-bound update of a missing record', async () => {
+      // Act / Assert
+      await expect(store.update('no-such-id', { status: 'error' }, undefined, 'v1')).rejects.toBeInstanceOf(
+        StatusNotFoundError,
+      );
+    });
+
     it('applies nothing with an empty expected-status list', async () => {
       // Arrange
       await store.create(pendingRecord());
