@@ -4,7 +4,7 @@ import { isObjectMissing } from '../../pipeline/s3-errors';
 import { BACKUPS_PREFIX } from '../backup-layout';
 import type { BackupSourceConfig } from '../backup-source';
 import type { BackupDecryptor } from './backup-decryptor';
-import { listBackups, type ListedBackup } from './backup-listing';
+import { isFutureDated, listBackups, type ListedBackup } from './backup-listing';
 import { headBackup, type BackupObject } from './backup-object';
 import { verifyContent } from './content-verification';
 import { checkEncryptionAtRest } from './encryption-check';
@@ -17,6 +17,7 @@ import {
   failed,
   passed,
   skipped,
+  statusOfChecks,
   type CheckResult,
   type SourceReport,
   type SourceStatus,
@@ -34,6 +35,8 @@ export interface SourceVerifierDependencies {
   readonly requireReplication: boolean;
   /** Opens KMS-encrypted backups for the content checks. */
   readonly decryptor?: BackupDecryptor;
+  /** Opens passphrase-encrypted backups (`stowage backup verify --passphrase-env`); absent in the handler. */
+  readonly passphraseDecryptor?: BackupDecryptor;
   /** Ranged GET sizing for large objects. */
   readonly reads?: RangedReadOptions;
 }
@@ -80,11 +83,17 @@ export async function verifySource(
     ...(object.versionId ? { versionId: object.versionId } : {}),
     takenAt: newest.takenAt.toISOString(),
     ageHours: age,
-    sizeBytes: object.originalBytes,
+    sizeBytes: object.storedBytes,
   });
   progress.checks.push(passed('present', newest.key));
+  if (isFutureDated(newest)) progress.checks.push(futureDated(newest));
   progress.checks.push(checkFreshness(age, source.maxAgeHours));
-  progress.checks.push(checkSize(object.originalBytes, await historySizes(deps, listing.previous), source));
+  const size = {
+    storedBytes: object.storedBytes,
+    ...(object.declaredBytes !== undefined ? { declaredBytes: object.declaredBytes } : {}),
+    encrypted: object.encryption.kind !== 'none',
+  };
+  progress.checks.push(checkSize(size, await historySizes(deps, listing.previous), source));
   progress.checks.push(checkEncryptionAtRest(object, deps.backupsKeyArn));
   if (deps.requireReplication) progress.checks.push(checkReplication(object, age));
 
@@ -103,9 +112,10 @@ export async function verifySource(
     object,
     format: source.format,
     ...(deps.decryptor ? { decryptor: deps.decryptor } : {}),
+    ...(deps.passphraseDecryptor ? { passphraseDecryptor: deps.passphraseDecryptor } : {}),
   });
   progress.checks.push(...content.checks);
-  const status: SourceStatus = progress.checks.every((check) => check.ok) ? 'ok' : 'failed';
+  const status: SourceStatus = statusOfChecks(progress.checks);
   return { ...reportOf(source, status, progress), ...(content.summary ? { content: content.summary } : {}) };
 }
 
@@ -130,10 +140,21 @@ function reportOf(source: BackupSourceConfig, status: SourceStatus, progress: So
     ...(progress.sizeBytes !== undefined ? { sizeBytes: progress.sizeBytes } : {}),
     checks: [...progress.checks],
     ...(progress.ignoredKeys ? { ignoredKeys: progress.ignoredKeys } : {}),
+    ...(source.contentChecks === 'optional' ? { contentChecks: 'optional' as const } : {}),
   };
 }
 
-/** Original sizes of the earlier backups (one that vanished since the listing is left out). */
+/** The newest backup's key claims a time after the server stored it (a wrong clock, a hand-made key). */
+function futureDated(backup: ListedBackup): CheckResult {
+  const ahead = ageHours(backup.storedAt!, backup.takenAt);
+  return failed(
+    'timestamp',
+    `dated in the future: the key says ${backup.takenAt.toISOString()}, ${ahead} h after the server stored it ` +
+      `(${backup.storedAt!.toISOString()}); check the clock of the machine that pushed it`,
+  );
+}
+
+/** Stored sizes (Content-Length) of the earlier backups (one that vanished since the listing is left out). */
 async function historySizes(
   deps: SourceVerifierDependencies,
   previous: readonly ListedBackup[],
@@ -141,7 +162,7 @@ async function historySizes(
   const sizes = await Promise.all(
     previous.map(async (backup) => {
       try {
-        return (await headBackup(deps.s3, deps.bucket, backup.key)).originalBytes;
+        return (await headBackup(deps.s3, deps.bucket, backup.key)).storedBytes;
       } catch (error) {
         if (isObjectMissing(error)) return undefined;
         throw error;

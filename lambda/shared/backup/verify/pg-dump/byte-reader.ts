@@ -59,6 +59,39 @@ export class ByteReader {
     }
   }
 
+  /**
+   * Hands on exactly `length` bytes as views into the source's chunks (no copy), in order. The views stay valid
+   * as long as the source does not reuse its chunks.
+   */
+  async readSlices(
+    length: number,
+    what: string,
+    onSlice: (slice: Uint8Array) => Promise<void>,
+  ): Promise<void> {
+    let left = length;
+    while (left > 0) {
+      if (!(await this.fill())) throw this.truncated(what);
+      const take = Math.min(left, this.chunk.length - this.offset);
+      const slice = this.chunk.subarray(this.offset, this.offset + take);
+      this.offset += take;
+      left -= take;
+      this.position += take;
+      await onSlice(slice);
+    }
+  }
+
+  /** Consumes the rest of the input; returns how many bytes it had. */
+  async skipToEnd(): Promise<number> {
+    let skipped = 0;
+    while (await this.fill()) {
+      const take = this.chunk.length - this.offset;
+      this.offset += take;
+      this.position += take;
+      skipped += take;
+    }
+    return skipped;
+  }
+
   private truncated(what: string): FormatError {
     return new FormatError(`truncated: the file ends at byte ${this.position} while reading ${what}`);
   }

@@ -297,7 +297,7 @@ describe('verifyBackups', () => {
     });
   });
 
-  it('fails a dump with a corrupt PGDMP header or a truncated TOC', async () => {
+  it("reports a dump whose magic is not pg_dump's unverified, and fails a truncated TOC", async () => {
     // Arrange
     const corrupt = Buffer.from(FIXTURE);
     corrupt.write('PGDMQ', 0, 'latin1');
@@ -308,9 +308,15 @@ describe('verifyBackups', () => {
     const [a, b] = (await verify([source('a', 'pg-dump'), source('b', 'pg-dump')])).sources;
 
     // Assert
-    expect(check(a!, 'format')?.detail).toBe(
-      'not a PostgreSQL custom-format dump: no PGDMP magic at the start',
-    );
+    expect(a!.status).toBe('unverified');
+    expect(check(a!, 'format')).toMatchObject({
+      ok: false,
+      unverified: true,
+      detail:
+        'unverified: not a pg_dump output this verifier reads (custom, tar, directory packed as tar, plain SQL, ' +
+        'or those gzipped); it starts with bytes 5047444d51010e00',
+    });
+    expect(b!.status).toBe('failed');
     expect(check(b!, 'format')?.detail).toBe(
       'truncated: the file ends at byte 3000 while reading TOC entry 11 (owner)',
     );
