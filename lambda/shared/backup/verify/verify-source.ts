@@ -22,7 +22,7 @@ import {
   type SourceReport,
   type SourceStatus,
 } from './verification-report';
-import { describeError } from './error-message';
+import { describeVerifyError } from './error-message';
 
 /** What verifying a source needs: clients and settings, passed in (no environment reads). */
 export interface SourceVerifierDependencies {
@@ -125,7 +125,7 @@ export function errorReport(
   progress: SourceProgress,
   error: unknown,
 ): SourceReport {
-  return { ...reportOf(source, 'failed', progress), error: describeError(error) };
+  return { ...reportOf(source, 'failed', progress), error: describeVerifyError(error) };
 }
 
 function reportOf(source: BackupSourceConfig, status: SourceStatus, progress: SourceProgress): SourceReport {

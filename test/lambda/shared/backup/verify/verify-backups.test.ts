@@ -342,7 +342,7 @@ describe('verifyBackups', () => {
 
     // Assert
     expect(report.sources.map((s) => s.status)).toEqual(['ok', 'failed', 'ok']);
-    expect(report.sources[1]!.error).toBe('AccessDenied: Access Denied');
+    expect(report.sources[1]!.error).toBe('AccessDenied (access denied) [HTTP 403]: Access Denied');
     expect(report.ok).toBe(false);
   });
 
