@@ -14,6 +14,21 @@ export class ByteReader {
 
   constructor(private readonly source: AsyncIterator<Uint8Array>) {}
 
+  /**
+   * The unread bytes of the current chunk (possibly none), for parsers that decode several fields at once without
+   * a promise per field; `advance` consumes them.
+   */
+  buffered(): Uint8Array {
+    return this.chunk.subarray(this.offset);
+  }
+
+  /** Consumes `length` bytes of `buffered()`. */
+  advance(length: number): void {
+    if (length > this.chunk.length - this.offset) throw new RangeError('advance past the buffered bytes');
+    this.offset += length;
+    this.position += length;
+  }
+
   /** True when every byte has been consumed. */
   async atEnd(): Promise<boolean> {
     return !(await this.fill());

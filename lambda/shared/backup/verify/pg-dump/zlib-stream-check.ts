@@ -31,9 +31,14 @@ export class ZlibStreamCheck {
 
   /** Adds compressed bytes. The caller must not change `bytes` afterwards (the reader's chunks are not reused). */
   async write(bytes: Uint8Array): Promise<void> {
+    if (this.add(bytes)) await this.flush();
+  }
+
+  /** Adds compressed bytes without waiting; true when a batch is full and `flush` must be awaited. */
+  add(bytes: Uint8Array): boolean {
     this.batch.push(bytes);
     this.batchBytes += bytes.length;
-    if (this.batchBytes >= BATCH_BYTES) await this.flush();
+    return this.batchBytes >= BATCH_BYTES;
   }
 
   /** Ends the stream; resolves with the inflated size when zlib reached the end of a whole stream. */
@@ -53,7 +58,8 @@ export class ZlibStreamCheck {
     this.inflate.destroy();
   }
 
-  private async flush(): Promise<void> {
+  /** Hands the batch to zlib, waiting while zlib's input is full. */
+  async flush(): Promise<void> {
     if (this.batchBytes === 0) return;
     const bytes = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
     this.batch = [];
