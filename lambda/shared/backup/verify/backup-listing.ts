@@ -1,6 +1,6 @@
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 
-import { BACKUPS_PREFIX, parseBackupKey } from '../backup-layout';
+import { BACKUPS_PREFIX, DIGEST_MANIFEST_SUFFIX, parseBackupKey } from '../backup-layout';
 
 /** A backup found by listing, identified by its key. */
 export interface ListedBackup {
@@ -59,6 +59,13 @@ export async function listBackups(
   for await (const page of pages) {
     for (const object of page.Contents ?? []) {
       const key = object.Key ?? '';
+      // A stdin backup's digest manifest sits next to it, outside the key pattern: part of the layout, not a backup.
+      if (
+        key.endsWith(DIGEST_MANIFEST_SUFFIX) &&
+        parseBackupKey(key.slice(0, -DIGEST_MANIFEST_SUFFIX.length))
+      ) {
+        continue;
+      }
       const parsed = parseBackupKey(key);
       if (!parsed || parsed.source !== source) {
         ignoredCount++;

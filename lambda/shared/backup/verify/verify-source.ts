@@ -7,6 +7,7 @@ import type { BackupDecryptor } from './backup-decryptor';
 import { isFutureDated, listBackups, type ListedBackup } from './backup-listing';
 import { headBackup, type BackupObject } from './backup-object';
 import { verifyContent } from './content-verification';
+import { withDigestManifest } from './digest-manifest-read';
 import { checkEncryptionAtRest } from './encryption-check';
 import { ageHours, checkFreshness } from './freshness-check';
 import { readObjectInOrder, type RangedReadOptions } from './ranged-object-reader';
@@ -76,7 +77,9 @@ export async function verifySource(
     return reportOf(source, 'missing', progress);
   }
 
-  const object = await headBackup(deps.s3, deps.bucket, newest.key);
+  const head = await headBackup(deps.s3, deps.bucket, newest.key);
+  const manifest = await withDigestManifest(deps.s3, deps.bucket, head);
+  const object = 'object' in manifest ? manifest.object : head;
   const age = ageHours(newest.takenAt, at);
   Object.assign(progress, {
     key: newest.key,
@@ -96,6 +99,14 @@ export async function verifySource(
   progress.checks.push(checkSize(size, await historySizes(deps, listing.previous), source));
   progress.checks.push(checkEncryptionAtRest(object, deps.backupsKeyArn));
   if (deps.requireReplication) progress.checks.push(checkReplication(object, age));
+
+  if ('problem' in manifest) {
+    progress.checks.push(
+      failed('checksum', manifest.problem),
+      skipped('format', 'no digests to check the content against'),
+    );
+    return reportOf(source, 'failed', progress);
+  }
 
   if (isArchived(object)) {
     progress.checks.push(

@@ -9,6 +9,7 @@ import type { BackupSourceConfig } from '../../../../../lambda/shared/backup/bac
 import { verifyBackups } from '../../../../../lambda/shared/backup/verify/verify-backups';
 import type { SourceReport } from '../../../../../lambda/shared/backup/verify/verification-report';
 import {
+  backupMetadata,
   BUCKET,
   FakeBackupsBucket,
   gzipOf,
@@ -356,5 +357,66 @@ describe('verifyBackups', () => {
 
     // Assert
     expect(logs).toMatchObject({ key: older, status: 'ok', ageHours: 5 });
+  });
+});
+
+describe('verifyBackups on backups streamed from stdin (digests in a digest manifest)', () => {
+  /** Stores a stdin backup: metadata `digest: manifest`, and, unless left out, its manifest next to it. */
+  function putStdinBackup(name: string, body: Buffer, manifest?: Record<string, string>): string {
+    const { sha256, 'stored-sha256': stored, ...rest } = backupMetadata(name, body);
+    delete rest['original-size'];
+    const key = bucket.putBackup(name, hoursBefore(AT, 1), 'dump', body, {
+      metadata: { ...rest, digest: 'manifest' },
+    });
+    if (manifest !== undefined) {
+      const content = {
+        key,
+        sha256: sha256!,
+        'original-size': String(body.length),
+        'stored-sha256': stored!,
+        'stored-size': String(body.length),
+        ...manifest,
+      };
+      bucket.objects.set(`${key}.stowage-digest.json`, {
+        body: Buffer.from(JSON.stringify(content)),
+        metadata: {},
+      });
+    }
+    return key;
+  }
+
+  it('checks the content against the manifest and does not take the manifest for a stray key', async () => {
+    // Arrange
+    putStdinBackup('piped', FIXTURE, {});
+
+    // Act
+    const [piped] = (await verify([source('piped', 'pg-dump')])).sources;
+
+    // Assert
+    expect(piped!.status).toBe('ok');
+    expect(check(piped!, 'checksum')?.detail).toBe(
+      `sha256 of ${FIXTURE.length} stored bytes matches stored-sha256`,
+    );
+    expect(piped!.ignoredKeys).toBeUndefined();
+  });
+
+  it('fails a stdin backup whose manifest is missing or describes other bytes', async () => {
+    // Arrange
+    putStdinBackup('unfinished', FIXTURE);
+    putStdinBackup('resized', FIXTURE, { 'stored-size': '12' });
+
+    // Act
+    const [unfinished, resized] = (
+      await verify([source('unfinished', 'pg-dump'), source('resized', 'pg-dump')])
+    ).sources;
+
+    // Assert
+    expect(unfinished!.status).toBe('failed');
+    expect(check(unfinished!, 'checksum')?.detail).toMatch(
+      /^streamed from stdin, but its digest manifest .*\.stowage-digest\.json is missing/,
+    );
+    expect(check(resized!, 'checksum')?.detail).toBe(
+      `the object is ${FIXTURE.length} bytes (Content-Length), its digest manifest says 12`,
+    );
   });
 });
