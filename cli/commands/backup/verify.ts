@@ -206,7 +206,10 @@ export function formatReport(report: VerificationReport): string[] {
     ].filter((fact) => fact !== undefined);
     lines.push(
       '',
-      `${MARK[source.status]}  ${source.source} (${source.format})${facts.length ? `  ${facts.join(', ')}` : ''}`,
+      `${MARK[source.status]}  ${source.source} (${source.format})${facts.length ? `  ${facts.join(', ')}` : ''}` +
+        (source.status === 'unverified' && !isFailure(source)
+          ? '  (content checks optional: not a failure)'
+          : ''),
     );
     for (const check of source.checks) {
       const mark = check.skipped ? 'skip' : check.ok ? 'ok' : check.unverified ? 'n/a' : 'FAIL';
