@@ -5,9 +5,14 @@
  * it, so inflating costs little and the gzip is about as large as the data), pushed with `stowage backup push`,
  * which writes the metadata the verifier checks.
  *
- *   npx tsx bench/backup-verify.ts [--bytes N] [--runs N] [--range-mib N] [--read-concurrency N]
+ *   npx tsx bench/backup-verify.ts [--bytes N] [--runs N] [--range-mib N] [--read-concurrency N] [--pg-dump]
  *
  * Defaults: 1 GiB, 3 runs of each pass, the verifier's own ranged-read settings (4 MiB ranges, 4 in flight).
+ *
+ * With `--pg-dump` the backup is instead a real `pg_dump -Fc` (zlib, level 6) of a table of random base64 text
+ * (3/4 compressible) generated in a throwaway PostgreSQL 15 (local/servers/postgres.ts) until the dump is about
+ * `--bytes`; `verify` and `file-content` then run the `pg-dump` source's checks: every data block inflated to its
+ * end, next to the same SHA-256 passes. Writes bench/results/backup-verify-pg-dump.json.
  *
  * Needs RGW (`npm run servers:install`) and about 1 GiB of free disk. Every pass runs in a fresh child process
  * (its peak RSS is its own, plus Node and tsx), the passes alternate, the median of the runs is reported:
@@ -25,12 +30,21 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 
+import { startPostgres, stopPostgres } from '../local/servers/postgres';
 import { createS3Client } from '../lambda/shared/aws/s3-client';
 import type { BackupSourceConfig } from '../lambda/shared/backup/backup-source';
 import { headBackup } from '../lambda/shared/backup/verify/backup-object';
@@ -57,13 +71,9 @@ const MODES = ['verify', 'ranged-sha256', 'get-sha256', 'file-content', 'file-sh
 type Mode = (typeof MODES)[number];
 const TARGET_RATIO = 0.7;
 const TARGET_PEAK_RSS_MB = 200;
-const SOURCE: BackupSourceConfig = {
-  name: 'bench-verify',
-  format: 'gzip',
-  maxAgeHours: 26,
-  minBytes: 1,
-  maxDropPercent: 50,
-};
+function sourceOf(format: 'gzip' | 'pg-dump'): BackupSourceConfig {
+  return { name: 'bench-verify', format, maxAgeHours: 26, minBytes: 1, maxDropPercent: 50 };
+}
 
 /** What a child needs to reach the backup. */
 interface Target {
@@ -75,6 +85,7 @@ interface Target {
   readonly key: string;
   readonly file: string;
   readonly reads: RangedReadOptions;
+  readonly format: 'gzip' | 'pg-dump';
 }
 
 interface ChildResult {
@@ -111,7 +122,7 @@ async function child(mode: Mode, target: Target): Promise<void> {
     case 'verify': {
       const report = await verifyBackups(
         { s3, bucket: target.bucket, requireReplication: false, reads: target.reads },
-        { env: 'bench', sources: [SOURCE], at: new Date() },
+        { env: 'bench', sources: [sourceOf(target.format)], at: new Date() },
       );
       const source = report.sources[0]!;
       checks = source.checks.map(({ name, ok, detail }) => ({ name, ok, detail }));
@@ -143,7 +154,7 @@ async function child(mode: Mode, target: Target): Promise<void> {
       const outcome = await verifyContent({
         stored: createReadStream(target.file, { highWaterMark: DEFAULT_RANGED_READ.chunkBytes }),
         object,
-        format: 'gzip',
+        format: target.format,
       });
       checks = outcome.checks.map(({ name, ok, detail }) => ({ name, ok, detail }));
       if (!outcome.checks.every((check) => check.ok))
@@ -187,15 +198,17 @@ async function main(): Promise<void> {
     concurrency: argument('read-concurrency', DEFAULT_RANGED_READ.concurrency),
     chunkBytes: DEFAULT_RANGED_READ.chunkBytes,
   };
+  const format = process.argv.includes('--pg-dump') ? 'pg-dump' : 'gzip';
   const dir = mkdtempSync(join(tmpdir(), 'stowage-bench-verify-'));
-  const file = join(dir, 'bench.gz');
+  const file = join(dir, format === 'gzip' ? 'bench.gz' : 'bench.dump');
   const server = await startBenchRgw(dir, Math.max(4 * 1024 * MiB, 2 * totalBytes));
   try {
-    await writeRandomFile(file, totalBytes, 1);
+    if (format === 'gzip') await writeRandomFile(file, totalBytes, 1);
+    else await writePgDump(dir, file, totalBytes);
     const storedBytes = statSync(file).size;
     const key = timedRun(
       process.execPath,
-      [STOWAGE_BIN, 'backup', 'push', file, '--source', SOURCE.name, '--quiet'],
+      [STOWAGE_BIN, 'backup', 'push', file, '--source', sourceOf(format).name, '--quiet'],
       server.cliEnv,
       dir,
     ).stdout.trim();
@@ -208,6 +221,7 @@ async function main(): Promise<void> {
       key,
       file,
       reads,
+      format,
     };
 
     const measured = new Map<Mode, ChildResult[]>(MODES.map((mode) => [mode, []]));
@@ -238,7 +252,12 @@ async function main(): Promise<void> {
     for (const mode of MODES) passes[mode] = summarize(measured.get(mode)!);
     const ratio = (mode: Mode) => round(passes[mode].medianMs / passes.verify.medianMs);
     const result = {
-      what: '1 GiB gzip (fresh random data, level 1) in Ceph RGW on 127.0.0.1; each pass in a fresh child process',
+      what:
+        format === 'gzip'
+          ? '1 GiB gzip (fresh random data, level 1) in Ceph RGW on 127.0.0.1; each pass in a fresh child process'
+          : `pg_dump -Fc (zlib) of ${round(storedBytes / MiB)} MiB from PostgreSQL 15 (random base64 text) in ` +
+            'Ceph RGW on 127.0.0.1; each pass in a fresh child process',
+      format,
       bytes: totalBytes,
       storedBytes,
       runsPerPass: runs,
@@ -258,11 +277,48 @@ async function main(): Promise<void> {
       measuredAt: new Date().toISOString(),
     };
     mkdirSync(join(__dirname, 'results'), { recursive: true });
-    writeFileSync(join(__dirname, 'results', 'backup-verify.json'), `${JSON.stringify(result, null, 2)}\n`);
+    const name = format === 'gzip' ? 'backup-verify.json' : 'backup-verify-pg-dump.json';
+    writeFileSync(join(__dirname, 'results', name), `${JSON.stringify(result, null, 2)}\n`);
     console.log(JSON.stringify(result, null, 2));
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A real custom-format dump of about `bytes`: a throwaway PostgreSQL 15 in `dir`, a table of random base64 text
+ * (pgcrypto's gen_random_bytes) filled in batches until the table holds about 4/3 of `bytes`, dumped by pg_dump.
+ */
+async function writePgDump(dir: string, file: string, bytes: number): Promise<void> {
+  const pgDir = join(dir, 'postgres');
+  mkdirSync(pgDir, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  const server = await startPostgres({ dataDir: pgDir });
+  const env = { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user };
+  const run = (tool: string, args: string[]): void => {
+    const result = spawnSync(tool, args, { env, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${tool} ${args.join(' ')}: ${result.stderr}`);
+  };
+  try {
+    run('psql', ['-X', '-q', '-d', 'postgres', '-c', 'create database bench']);
+    const rowBytes = 1024; // 768 random bytes as base64
+    const rows = Math.ceil(((bytes * 4) / 3 / rowBytes) * 1.05);
+    run('psql', [
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-d',
+      'bench',
+      '-c',
+      'create extension pgcrypto; create table filler (id bigint, body text);',
+      '-c',
+      `insert into filler select g, encode(gen_random_bytes(768), 'base64') from generate_series(1, ${rows}) g;`,
+    ]);
+    run('pg_dump', ['-Fc', '-Z6', '-f', file, 'bench']);
+  } finally {
+    await stopPostgres({ dataDir: pgDir });
   }
 }
 

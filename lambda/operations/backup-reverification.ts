@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 
 import { describeError } from '../shared/backup/verify/error-message';
-import type { VerificationReport } from '../shared/backup/verify/verification-report';
+import { SOURCE_STATUSES, type VerificationReport } from '../shared/backup/verify/verification-report';
 import { describeIssues } from '../shared/events/invalid-event-error';
 import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
 import type { PipelineLogger } from '../shared/pipeline/pipeline-logger';
@@ -43,7 +43,7 @@ const reportSchema = z.looseObject({
     z.looseObject({
       source: z.string(),
       format: z.string(),
-      status: z.enum(['ok', 'failed', 'archived', 'missing']),
+      status: z.enum(SOURCE_STATUSES),
       checks: z.array(z.looseObject({ name: z.string(), ok: z.boolean(), detail: z.string() })),
     }),
   ),

@@ -1,7 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 
 import { describeError } from '../shared/backup/verify/error-message';
-import type { VerificationReport } from '../shared/backup/verify/verification-report';
+import { isFailure, type VerificationReport } from '../shared/backup/verify/verification-report';
 import type { AlarmTransition } from './alarm-event';
 import type { OperationPlan } from './operation-plan';
 import type {
@@ -250,7 +250,7 @@ function runLines({ source, report }: ReverifyRun): string[] {
     ].filter((fact) => fact !== undefined);
     if (facts.length > 0) lines.push(`  ${facts.join(', ')}`);
     for (const check of entry.checks) {
-      const mark = check.skipped ? 'skipped' : check.ok ? 'ok' : 'FAILED';
+      const mark = check.skipped ? 'skipped' : check.ok ? 'ok' : check.unverified ? 'UNVERIFIED' : 'FAILED';
       lines.push(`  [${mark}] ${check.name}: ${check.detail}`);
     }
     if (entry.error) lines.push(`  error: ${entry.error}`);
@@ -265,7 +265,7 @@ function reverifySubject(outcome: ReverifyOutcome): string {
   }
   const reports: VerificationReport[] = outcome.runs.map((run) => run.report);
   const entries = reports.flatMap((report) => report.sources);
-  const failed = entries.filter((entry) => entry.status === 'failed' || entry.status === 'missing').length;
+  const failed = entries.filter(isFailure).length;
   const what = outcome.runs.every((run) => run.source) ? 'backup sources' : 'all backups';
   return failed === 0
     ? `re-verified ${what}: ${entries.length} ok`

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SOURCE_NAME_PATTERN } from '../../lambda/shared/backup/backup-layout';
 import { PRESIGN_EXPIRY_BOUNDS } from '../../lambda/intake-api/intake-config';
+import { CONTENT_CHECKS } from '../../lambda/shared/backup/verify/source-config-schema';
 import { cronExpressionProblem } from './cron-expression';
 
 /** The environments Stowage deploys to. Adding one: see README "Adding an environment". */
@@ -116,6 +117,11 @@ export const backupSourceSchema = z.object({
     .min(0, 'must be between 0 and 100')
     .max(100, 'must be between 0 and 100')
     .default(BACKUP_SOURCE_DEFAULTS.maxDropPercent),
+  /**
+   * `optional`: a backup whose content the verifier cannot open (passphrase-encrypted, a format it does not read)
+   * is reported `unverified` without failing the source. Default: required (it fails the source).
+   */
+  contentChecks: z.enum(CONTENT_CHECKS).optional(),
 });
 
 /** Settings of the nightly verification handler: one run at a time, long enough for multi-GiB streamed checks. */

@@ -326,6 +326,7 @@ export function backupSourcesEnvironmentValue(config: StowageConfig): string {
     maxAgeHours: s.maxAgeHours,
     minBytes: s.minBytes,
     maxDropPercent: s.maxDropPercent,
+    ...(s.contentChecks ? { contentChecks: s.contentChecks } : {}),
   }));
   return JSON.stringify(sources);
 }

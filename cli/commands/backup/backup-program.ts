@@ -171,6 +171,10 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
       'require replication status COMPLETED (default: the env config, else off)',
     )
     .option('--at <iso-time>', 'verify as of this time (default: now)')
+    .option(
+      '--passphrase-env <var>',
+      'decrypt passphrase-encrypted backups with the passphrase in this variable and check their content',
+    )
     .option('--json', 'print the report as JSON')
     .action(
       async (
@@ -190,6 +194,7 @@ export function registerBackupCommands(backup: Command, io: () => BackupIo): voi
             kmsKeyArn: connection.kmsKeyId,
           },
           out,
+          { env },
         );
       },
     );

@@ -1,4 +1,5 @@
 import { KmsKeyError } from '../../../lambda/shared/backup/kms-key-resolver';
+import { S3_ERROR_MEANINGS } from '../../../lambda/shared/pipeline/s3-errors';
 import { BackupFailure } from './backup-io';
 
 /** An error answered by an AWS (or S3-compatible) service: the SDK gives it `$metadata`. */
@@ -13,40 +14,6 @@ const HINTS: Record<string, string> = {
   SignatureDoesNotMatch: 'check your credentials (AWS_SECRET_ACCESS_KEY) and --region',
   CredentialsProviderError:
     'no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
-};
-
-/**
- * What each S3 error code means, for messages: the one place the CLI maps codes to words. Servers (Ceph RGW, and
- * S3 for some codes) often answer without a message, which the SDK then reports as "UnknownError".
- */
-export const S3_ERROR_MEANINGS: Readonly<Record<string, string>> = {
-  AccessDenied: 'access denied',
-  BucketAlreadyExists: 'the bucket name is taken',
-  EntityTooLarge: 'the upload is larger than the server allows',
-  EntityTooSmall: 'a multipart part is smaller than the 5 MiB minimum',
-  InvalidArgument: 'the server refused an argument of the request (e.g. a storage class it does not define)',
-  InvalidBucketName: 'the bucket name is not valid',
-  InvalidObjectState: 'the object is archived (restore it first) or locked',
-  InvalidPart: 'a multipart part is missing or its ETag does not match',
-  InvalidPartOrder: 'multipart parts were not listed in ascending order',
-  InvalidRequest: 'the server refused the request as malformed',
-  InvalidStorageClass: 'the storage class is not valid',
-  KMS_Disabled: 'the KMS key is disabled',
-  KMSKeyNotFound: 'the KMS key does not exist or is not usable',
-  MethodNotAllowed: 'the operation is not allowed on this resource',
-  MissingContentLength: 'the request had no Content-Length',
-  NoSuchBucket: 'the bucket does not exist',
-  NoSuchKey: 'the object does not exist',
-  NoSuchUpload: 'the multipart upload does not exist (completed or aborted)',
-  NoSuchVersion: 'the object version does not exist',
-  NotImplemented: 'the server does not implement this request',
-  ObjectLockConfigurationNotFoundError: 'the bucket has no Object Lock configuration',
-  PreconditionFailed: 'a precondition failed (the object exists already, or changed)',
-  RequestTimeTooSkewed: "this machine's clock differs too much from the server's",
-  RequestTimeout: 'the server timed out waiting for the request body',
-  ServiceUnavailable: 'the service is unavailable',
-  SlowDown: 'the server asks to slow down',
-  XAmzContentSHA256Mismatch: "the body's SHA-256 differs from the signed one (damaged on the way)",
 };
 
 /** `Code (meaning)`, or the code alone when it has no entry. */

@@ -7,6 +7,7 @@ import { loadConfig } from '../../../lib/config';
 
 import { createS3Client } from '../../../lambda/shared/aws/s3-client';
 import type { BackupSourceConfig } from '../../../lambda/shared/backup/backup-source';
+import { createPassphraseKeyResolver } from '../../../lambda/shared/backup/envelope-encryption';
 import { createKmsKeyResolver } from '../../../lambda/shared/backup/kms-key-resolver';
 import { createEnvelopeDecryptor } from '../../../lambda/shared/backup/verify/envelope-decryptor';
 import type { BackupDecryptor } from '../../../lambda/shared/backup/verify/backup-decryptor';
@@ -16,9 +17,10 @@ import {
   SourceConfigError,
 } from '../../../lambda/shared/backup/verify/source-config-schema';
 import { verifyBackups } from '../../../lambda/shared/backup/verify/verify-backups';
-import type {
-  SourceReport,
-  VerificationReport,
+import {
+  isFailure,
+  type SourceReport,
+  type VerificationReport,
 } from '../../../lambda/shared/backup/verify/verification-report';
 import { UsageError } from '../../shared/usage-error';
 import { describeError, systemErrorCode } from '../../../lambda/shared/backup/verify/error-message';
@@ -51,6 +53,8 @@ export interface BackupVerifyCommandOptions {
   readonly at?: string;
   /** Print the report as JSON instead of text. */
   readonly json?: boolean;
+  /** `--passphrase-env VAR`: open passphrase-encrypted backups with the passphrase in this environment variable. */
+  readonly passphraseEnv?: string;
 }
 
 /** Clients the command uses; tests and local mode pass their own. */
@@ -59,6 +63,8 @@ export interface BackupVerifyCommandDependencies {
   /** Default: the envelope decryptor with KMS in `region` (KMS-encrypted backups are decrypted and checked). */
   readonly decryptor?: BackupDecryptor;
   readonly now?: () => Date;
+  /** Where `--passphrase-env` is looked up. Default: process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Exit codes: 0 every source verified, 1 a check failed (or a source could not be verified), 2 usage errors. */
@@ -78,6 +84,7 @@ export async function runBackupVerifyCommand(
   const sources = await resolveSources(options);
   const envConfig = options.env === undefined ? undefined : loadConfig(options.env, { environment: {} });
   const at = options.at === undefined ? (deps.now ?? (() => new Date()))() : parseAt(options.at);
+  const passphraseDecryptor = passphraseDecryptorOf(options.passphraseEnv, deps.env ?? process.env);
   const s3 =
     deps.s3 ??
     createS3Client({ endpoint: options.endpoint, region: options.region, profile: options.profile });
@@ -95,6 +102,7 @@ export async function runBackupVerifyCommand(
               kms: new KMSClient({ region: options.region, profile: options.profile }),
             }),
           ),
+        ...(passphraseDecryptor ? { passphraseDecryptor } : {}),
       },
       { env: options.env ?? 'cli', sources, at },
     );
@@ -104,6 +112,19 @@ export async function runBackupVerifyCommand(
   } finally {
     if (!deps.s3) s3.destroy();
   }
+}
+
+/** The decryptor of `--passphrase-env VAR`: the variable must hold a non-empty passphrase. */
+function passphraseDecryptorOf(
+  variable: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): BackupDecryptor | undefined {
+  if (variable === undefined) return undefined;
+  const passphrase = env[variable];
+  if (passphrase === undefined || passphrase === '') {
+    throw new UsageError(`--passphrase-env ${variable}: the variable is not set or empty`);
+  }
+  return createEnvelopeDecryptor(createPassphraseKeyResolver(passphrase));
 }
 
 async function resolveSources(options: BackupVerifyCommandOptions): Promise<BackupSourceConfig[]> {
@@ -171,6 +192,7 @@ const MARK: Record<SourceReport['status'], string> = {
   failed: 'FAILED',
   archived: 'ARCHIVED',
   missing: 'MISSING',
+  unverified: 'UNVERIFIED',
 };
 
 /** The report as text: one block per source, one line per check. */
@@ -184,10 +206,13 @@ export function formatReport(report: VerificationReport): string[] {
     ].filter((fact) => fact !== undefined);
     lines.push(
       '',
-      `${MARK[source.status]}  ${source.source} (${source.format})${facts.length ? `  ${facts.join(', ')}` : ''}`,
+      `${MARK[source.status]}  ${source.source} (${source.format})${facts.length ? `  ${facts.join(', ')}` : ''}` +
+        (source.status === 'unverified' && !isFailure(source)
+          ? '  (content checks optional: not a failure)'
+          : ''),
     );
     for (const check of source.checks) {
-      const mark = check.skipped ? 'skip' : check.ok ? 'ok' : 'FAIL';
+      const mark = check.skipped ? 'skip' : check.ok ? 'ok' : check.unverified ? 'n/a' : 'FAIL';
       lines.push(`  ${mark.padEnd(4)}  ${check.name.padEnd(13)} ${check.detail}`);
     }
     if (source.error) lines.push(`  FAIL  ${'error'.padEnd(13)} ${source.error}`);
@@ -198,9 +223,7 @@ export function formatReport(report: VerificationReport): string[] {
       );
     }
   }
-  const good = report.sources.filter(
-    (source) => source.status === 'ok' || source.status === 'archived',
-  ).length;
+  const good = report.sources.filter((source) => !isFailure(source)).length;
   lines.push('', `${good} of ${report.sources.length} sources verified${report.ok ? '' : ': FAILED'}`);
   return lines;
 }

@@ -13,4 +13,9 @@ export interface BackupSourceConfig {
   readonly minBytes: number;
   /** The newest backup may be at most this much smaller than the median of the previous 7 (percent). Default 50. */
   readonly maxDropPercent: number;
+  /**
+   * Whether a backup whose content the verifier cannot open (a passphrase-encrypted one, a format it does not
+   * read) fails the source (`required`, the default) or is reported `unverified` without failing it (`optional`).
+   */
+  readonly contentChecks?: 'required' | 'optional';
 }

@@ -18,6 +18,8 @@ export interface BackupObject {
   readonly storedBytes: number;
   /** Original bytes (metadata `original-size`, else the stored size). */
   readonly originalBytes: number;
+  /** Metadata `original-size`, when present and a number. */
+  readonly declaredBytes?: number;
   /** User metadata, lower-case names without `x-amz-meta-`. */
   readonly metadata: Readonly<Record<string, string>>;
   readonly serverSideEncryption?: string;
@@ -45,6 +47,7 @@ export function describeBackup(key: string, head: HeadObjectCommandOutput): Back
     ...(head.ETag ? { etag: head.ETag } : {}),
     storedBytes,
     originalBytes,
+    ...(declared !== undefined && /^\d+$/.test(declared) ? { declaredBytes: Number(declared) } : {}),
     metadata,
     ...(head.ServerSideEncryption ? { serverSideEncryption: head.ServerSideEncryption } : {}),
     ...(head.SSEKMSKeyId ? { kmsKeyId: head.SSEKMSKeyId } : {}),

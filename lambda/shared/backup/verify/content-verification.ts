@@ -5,12 +5,20 @@ import { BACKUP_METADATA } from '../backup-layout';
 import type { BackupSourceConfig } from '../backup-source';
 import { DecryptionError, type BackupDecryptor } from './backup-decryptor';
 import type { BackupObject } from './backup-object';
-import { FormatError } from './format-error';
+import { checkEnvelopeContainer } from './envelope-container-check';
+import { FormatError, UnverifiableError } from './format-error';
 import { FORMAT_VALIDATORS, GUNZIP_CHUNK_BYTES, gzipOutcome, type FormatOutcome } from './format-validators';
 import { ObjectReadError } from './object-read-error';
 import { OffThreadSha256 } from './off-thread-sha256';
 import { hasTransientChunks } from './ranged-object-reader';
-import { failed, passed, skipped, type CheckResult, type ContentSummary } from './verification-report';
+import {
+  failed,
+  passed,
+  skipped,
+  unverified,
+  type CheckResult,
+  type ContentSummary,
+} from './verification-report';
 import { describeError } from './error-message';
 
 export interface ContentInput {
@@ -20,6 +28,11 @@ export interface ContentInput {
   readonly format: BackupSourceConfig['format'];
   /** Opens KMS-encrypted backups; without it their content cannot be checked (a failure, never a silent pass). */
   readonly decryptor?: BackupDecryptor;
+  /**
+   * Opens passphrase-encrypted backups (`stowage backup verify --passphrase-env`). Without it their envelope is
+   * checked (container) and their content is `unverified`.
+   */
+  readonly passphraseDecryptor?: BackupDecryptor;
 }
 
 export interface ContentOutcome {
@@ -40,8 +53,9 @@ export const OFF_THREAD_HASH_MIN_BYTES = 8 * 1024 * 1024;
  * Reads the stored bytes exactly once, streaming: their SHA-256 is compared with metadata `stored-sha256` (or
  * `sha256` when not encrypted), and the same bytes, decrypted when the data key is KMS-wrapped, go through the
  * format check. A format check that fails early does not stop the checksum: the rest is read and hashed.
- * Passphrase-encrypted backups cannot be opened here: decryption and format are reported as skipped, the checksum
- * is still verified. Read failures (ObjectReadError) and key resolution failures are thrown, not reported.
+ * Passphrase-encrypted backups are opened with `passphraseDecryptor` when given; without it their envelope's
+ * framing and lengths are checked (container) and decryption is `unverified`. Content the format check cannot
+ * open is `unverified`, never passed. Read failures (ObjectReadError) and key resolution failures are thrown.
  */
 export async function verifyContent(input: ContentInput): Promise<ContentOutcome> {
   if (input.object.storedBytes < OFF_THREAD_HASH_MIN_BYTES) {
@@ -96,10 +110,20 @@ async function verifyContentWith(input: ContentInput, storedHash: StreamHash): P
     const format = await checkFormat(input.format, view);
     contentChecks.push(format.check);
     summary = format.summary;
+  } else if (encryption.kind === 'passphrase' && input.passphraseDecryptor) {
+    const decryptor = input.passphraseDecryptor;
+    const decrypt = await decryptor.createDecryptStream({ key: object.key, metadata: object.metadata });
+    const decrypted = await checkDecrypted(input, decryptor, decrypt, view);
+    contentChecks.push(...decrypted.checks);
+    summary = decrypted.summary;
   } else if (encryption.kind === 'passphrase') {
+    const container = await checkEnvelopeContainer(view, object, 'passphrase');
     contentChecks.push(
-      skipped('decryption', 'passphrase-encrypted'),
-      skipped('format', 'passphrase-encrypted'),
+      container,
+      container.ok
+        ? unverified('decryption', 'passphrase-encrypted and no passphrase given (--passphrase-env VAR)')
+        : skipped('decryption', 'the envelope is damaged'),
+      skipped('format', 'not decrypted'),
     );
   } else if (encryption.kind === 'unknown') {
     contentChecks.push(
@@ -139,6 +163,7 @@ async function checkFormat(
     outcome = await FORMAT_VALIDATORS[format](content);
   } catch (error) {
     if (error instanceof FormatError) return { check: failed('format', error.message) };
+    if (error instanceof UnverifiableError) return { check: unverified('format', error.message) };
     throw error;
   }
   return { check: passed('format', outcome.detail), summary: outcome.summary };
@@ -161,12 +186,14 @@ async function checkDecrypted(
   };
   try {
     const format = await checkFormat(input.format, plainView);
-    if (!format.check.ok) return { checks: [decryptionUnproven(), format.check] };
+    if (!format.check.ok && !format.check.unverified) return { checks: [decryptionUnproven(), format.check] };
     for (;;) {
       if ((await plain.next()).done) break;
     }
     const expected = input.object.metadata[BACKUP_METADATA.SHA256];
-    const scheme = input.object.encryption.kind === 'kms' ? input.object.encryption.scheme : 'kms';
+    const { encryption } = input.object;
+    const scheme = encryption.kind === 'kms' || encryption.kind === 'passphrase' ? encryption.scheme : 'kms';
+    const keySource = encryption.kind === 'passphrase' ? 'passphrase' : 'KMS';
     const decryption =
       expected === undefined
         ? failed('decryption', 'no sha256 metadata to compare the decrypted bytes with')
@@ -177,7 +204,7 @@ async function checkDecrypted(
                 'decryption',
                 `decrypted ${plainBytes} bytes, original-size says ${input.object.originalBytes}`,
               )
-            : passed('decryption', `${scheme} (KMS): ${plainBytes} bytes, sha256 matches`);
+            : passed('decryption', `${scheme} (${keySource}): ${plainBytes} bytes, sha256 matches`);
     return { checks: [decryption, format.check], ...(format.summary ? { summary: format.summary } : {}) };
   } catch (error) {
     if (error instanceof DecryptionError) {

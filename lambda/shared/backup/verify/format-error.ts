@@ -5,3 +5,14 @@ export class FormatError extends Error {
     this.name = 'FormatError';
   }
 }
+
+/**
+ * The content cannot be opened by this verifier (a format it does not read for the source's kind, a compression it
+ * has no decoder for): neither proven whole nor proven damaged, reported as `unverified`, never as passed.
+ */
+export class UnverifiableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnverifiableError';
+  }
+}

@@ -12,8 +12,7 @@ import { extract } from 'tar-stream';
 
 import type { BackupSourceConfig } from '../backup-source';
 import { FormatError } from './format-error';
-import { ByteReader } from './pg-dump/byte-reader';
-import { readPgDumpArchive } from './pg-dump/pg-dump-archive';
+import { checkPgDump, type PgDumpForm } from './pg-dump/pg-dump-formats';
 import { isListedByRestore, restoreListLine } from './pg-dump/restore-listing';
 import type { ContentSummary } from './verification-report';
 import { describeError } from './error-message';
@@ -26,7 +25,8 @@ export interface FormatOutcome {
 
 /**
  * Checks the original bytes of a backup against its format, reading them to the end. Throws FormatError when the
- * content is not a whole archive of that format; any other error (reading, decrypting) passes through unchanged.
+ * content is not a whole archive of that format, UnverifiableError when it is content the check cannot open; any
+ * other error (reading, decrypting) passes through unchanged.
  */
 export type FormatValidator = (content: AsyncIterable<Uint8Array>) => Promise<FormatOutcome>;
 
@@ -128,35 +128,60 @@ export async function validateTarGz(content: AsyncIterable<Uint8Array>): Promise
 }
 
 /**
- * A PostgreSQL custom-format dump: the header, every TOC entry and every data block up to the end of the file
- * (pg-dump/pg-dump-archive.ts documents the layout and the archive versions supported).
+ * A pg-dump source's backup, checked the way its restore reads it (pg-dump/pg-dump-formats.ts): a custom-format
+ * archive with every data block decompressed to its end, a tar- or directory-format archive (as tar or tar.gz) with
+ * toc.dat and every data file present and whole, or a plain SQL dump (.sql, .sql.gz) ending with pg_dump's
+ * completion comment. Throws FormatError for damage, UnverifiableError for content it cannot open (another kind of
+ * file, lz4 or zstd data).
  */
 export async function validatePgDump(content: AsyncIterable<Uint8Array>): Promise<FormatOutcome> {
   const sample: string[] = [];
-  const archive = await readPgDumpArchive(new ByteReader(content[Symbol.asyncIterator]()), (entry) => {
+  const dump = await checkPgDump(content, (entry) => {
     if (sample.length < PG_DUMP_SAMPLE_ENTRIES && isListedByRestore(entry))
       sample.push(restoreListLine(entry));
   });
-  const { header } = archive;
+  const { header } = dump;
+  const form = `${FORM_NAMES[dump.form]}${dump.gzipped ? ', gzipped' : ''}`;
+  const units = dump.form === 'custom' ? 'data blocks' : dump.form === 'plain' ? 'COPY blocks' : 'data files';
+  const trailing = dump.trailingBytes
+    ? `; ${dump.trailingBytes} bytes after the last data block, which pg_restore does not read`
+    : '';
+  const detail = header
+    ? `pg_dump ${header.archiveVersion} ${form} of '${header.database}' (PostgreSQL ${header.serverVersion}): ` +
+      `${dump.tocEntries} TOC entries, ${dump.dataUnits} ${units} (${dump.dataBytes} bytes decompressed)${trailing}`
+    : `pg_dump ${form}: ${dump.dataBytes} bytes, ${dump.dataUnits} ${units}, ends with the completion comment`;
   return {
-    detail:
-      `pg_dump ${header.archiveVersion} of '${header.database}' (PostgreSQL ${header.serverVersion}): ` +
-      `${archive.tocEntries} TOC entries, ${archive.dataBlocks} data blocks`,
+    detail,
     summary: {
-      entries: archive.tocEntries,
+      ...(dump.tocEntries !== undefined ? { entries: dump.tocEntries } : {}),
+      uncompressedBytes: dump.dataBytes,
       pgDump: {
-        archiveVersion: header.archiveVersion,
-        database: header.database,
-        createdAt: header.createdAt,
-        compression: header.compression,
-        serverVersion: header.serverVersion,
-        pgDumpVersion: header.pgDumpVersion,
-        dataBlocks: archive.dataBlocks,
+        form: dump.form,
+        gzipped: dump.gzipped,
+        ...(header
+          ? {
+              archiveVersion: header.archiveVersion,
+              database: header.database,
+              createdAt: header.createdAt,
+              compression: header.compression,
+              serverVersion: header.serverVersion,
+              pgDumpVersion: header.pgDumpVersion,
+            }
+          : {}),
+        dataBlocks: dump.dataUnits,
+        ...(dump.trailingBytes ? { trailingBytes: dump.trailingBytes } : {}),
         sample,
       },
     },
   };
 }
+
+const FORM_NAMES: Record<PgDumpForm, string> = {
+  custom: 'custom format',
+  tar: 'tar format',
+  directory: 'directory format (as tar)',
+  plain: 'plain SQL',
+};
 
 /** Passes bytes through unchanged and keeps the last `size` of them. */
 class TailKeeper extends Transform {

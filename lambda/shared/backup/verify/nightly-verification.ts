@@ -8,7 +8,7 @@ import { verifyBackups } from './verify-backups';
 import type { SourceVerifierDependencies } from './verify-source';
 import { emitVerificationMetrics, type VerificationMetrics } from './verification-metrics';
 import type { VerificationReport } from './verification-report';
-import { describeError } from './error-message';
+import { describeVerifyError } from './error-message';
 
 export interface NightlyVerificationDependencies extends SourceVerifierDependencies {
   readonly env: string;
@@ -103,5 +103,5 @@ export async function runNightlyVerification(
 }
 
 function messageOf(error: unknown): string {
-  return describeError(error);
+  return describeVerifyError(error);
 }

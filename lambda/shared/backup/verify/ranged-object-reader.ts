@@ -1,7 +1,7 @@
 import { GetObjectCommand, type GetObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 
 import { ObjectReadError } from './object-read-error';
-import { describeError } from './error-message';
+import { describeVerifyError } from './error-message';
 
 const MiB = 1024 * 1024;
 
@@ -208,5 +208,5 @@ function bodyOf(body: unknown): AsyncIterable<Uint8Array> {
 }
 
 function messageOf(error: unknown): string {
-  return describeError(error);
+  return describeVerifyError(error);
 }

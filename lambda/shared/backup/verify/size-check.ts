@@ -10,15 +10,34 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** The sizes of a backup the size check looks at. */
+export interface BackupSize {
+  /** The object's real size (HeadObject Content-Length). */
+  readonly storedBytes: number;
+  /** The `original-size` metadata, when present. */
+  readonly declaredBytes?: number;
+  /** Client-side encrypted: the stored size is the envelope's, larger than `original-size` by design. */
+  readonly encrypted: boolean;
+}
+
 /**
- * Size plausibility: at least `minBytes`, and not more than `maxDropPercent` below the median of the previous
- * (up to SIZE_HISTORY) backups. Sizes are original sizes (before client-side encryption).
+ * Size plausibility of the object as stored (its Content-Length, never only what the metadata claims): an
+ * unencrypted object must be as large as its `original-size` metadata says (both are named when they differ), at
+ * least `minBytes`, and not more than `maxDropPercent` below the median stored size of the previous (up to
+ * SIZE_HISTORY) backups.
  */
 export function checkSize(
-  sizeBytes: number,
+  size: BackupSize,
   history: readonly number[],
   expectations: { readonly minBytes: number; readonly maxDropPercent: number },
 ): CheckResult {
+  const sizeBytes = size.storedBytes;
+  if (!size.encrypted && size.declaredBytes !== undefined && size.declaredBytes !== sizeBytes) {
+    return failed(
+      'size',
+      `the object is ${sizeBytes} bytes (Content-Length), its original-size metadata says ${size.declaredBytes}`,
+    );
+  }
   if (sizeBytes < expectations.minBytes) {
     return failed('size', `${sizeBytes} bytes is below the minimum of ${expectations.minBytes} bytes`);
   }

@@ -5,6 +5,9 @@ import { SOURCE_NAME_PATTERN } from '../backup-layout';
 import type { BackupSourceConfig } from '../backup-source';
 
 /** Defaults of the optional expectations (BackupSourceConfig documents them). */
+/** BackupSourceConfig.contentChecks: whether content the verifier cannot open fails the source. */
+export const CONTENT_CHECKS = ['required', 'optional'] as const;
+
 export const SOURCE_DEFAULTS = { maxAgeHours: 26, maxDropPercent: 50, minBytes: 1 } as const;
 
 export const backupSourceSchema = z.object({
@@ -13,6 +16,7 @@ export const backupSourceSchema = z.object({
   maxAgeHours: z.number().positive().default(SOURCE_DEFAULTS.maxAgeHours),
   minBytes: z.number().int().nonnegative().default(SOURCE_DEFAULTS.minBytes),
   maxDropPercent: z.number().min(0).max(100).default(SOURCE_DEFAULTS.maxDropPercent),
+  contentChecks: z.enum(CONTENT_CHECKS).optional(),
 });
 
 export const backupSourcesSchema = z.array(backupSourceSchema).superRefine((sources, context) => {

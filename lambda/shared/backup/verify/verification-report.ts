@@ -11,7 +11,7 @@ export interface VerificationReport {
   readonly at: string;
   /** The backups bucket. */
   readonly bucket: string;
-  /** True when every source is `ok` or `archived`. */
+  /** True when no source is a failure (isFailure). */
   readonly ok: boolean;
   /** One entry per configured source, in configuration order. */
   readonly sources: readonly SourceReport[];
@@ -23,8 +23,12 @@ export interface VerificationReport {
  * - `archived`: the newest backup is in an archive tier (GLACIER, DEEP_ARCHIVE) and not restored: content checks
  *   were skipped, every other check passed. Not a failure.
  * - `missing`: no backup of this source exists (before `at`).
+ * - `unverified`: every check that ran passed, but the content could not be opened (passphrase-encrypted without
+ *   the passphrase, a format or compression the verifier does not read). A failure unless the source's
+ *   `contentChecks` is `optional`.
  */
-export type SourceStatus = 'ok' | 'failed' | 'archived' | 'missing';
+export const SOURCE_STATUSES = ['ok', 'failed', 'archived', 'missing', 'unverified'] as const;
+export type SourceStatus = (typeof SOURCE_STATUSES)[number];
 
 export interface SourceReport {
   readonly source: string;
@@ -37,7 +41,7 @@ export interface SourceReport {
   readonly takenAt?: string;
   /** Hours between `takenAt` and the report's `at`, two decimals. */
   readonly ageHours?: number;
-  /** Original size in bytes (metadata `original-size`, else the stored size). */
+  /** The newest backup's size as stored (HeadObject Content-Length). */
   readonly sizeBytes?: number;
   /** Every check run, in order; skipped checks are listed with `skipped: true`, never left out. */
   readonly checks: readonly CheckResult[];
@@ -47,6 +51,8 @@ export interface SourceReport {
   readonly ignoredKeys?: { readonly count: number; readonly examples: readonly string[] };
   /** When this entry was re-verified, if later than the report's `at` (a re-verification merged into the day's report). */
   readonly verifiedAt?: string;
+  /** The source's `contentChecks` when `optional`: an `unverified` source is then not a failure. */
+  readonly contentChecks?: 'optional';
   /** Set when the verification of this source could not complete (S3 or KMS error): the source is `failed`. */
   readonly error?: string;
 }
@@ -55,10 +61,12 @@ export type CheckName =
   | 'present'
   | 'freshness'
   | 'size'
+  | 'timestamp'
   | 'encryption'
   | 'replication'
   | 'storage-class'
   | 'checksum'
+  | 'container'
   | 'decryption'
   | 'format';
 
@@ -68,6 +76,8 @@ export interface CheckResult {
   readonly ok: boolean;
   readonly detail: string;
   readonly skipped?: true;
+  /** The check could not be made (content the verifier cannot open): `ok: false`, the source is `unverified`. */
+  readonly unverified?: true;
 }
 
 /** What a format check learned from the content. */
@@ -78,13 +88,21 @@ export interface ContentSummary {
   readonly entries?: number;
   /** PostgreSQL custom-format dump header. */
   readonly pgDump?: {
-    readonly archiveVersion: string;
-    readonly database: string;
-    readonly createdAt: string;
-    readonly compression: string;
-    readonly serverVersion: string;
-    readonly pgDumpVersion: string;
+    /** custom (`-Fc`), tar (`-Ft`), directory (`-Fd` packed as tar) or plain (SQL). */
+    readonly form: 'custom' | 'tar' | 'directory' | 'plain';
+    /** The file was gzip-compressed as a whole (`.sql.gz`, `.tar.gz`). */
+    readonly gzipped: boolean;
+    /** Archive header fields (absent for plain SQL, which has none). */
+    readonly archiveVersion?: string;
+    readonly database?: string;
+    readonly createdAt?: string;
+    readonly compression?: string;
+    readonly serverVersion?: string;
+    readonly pgDumpVersion?: string;
+    /** Custom: data blocks; tar and directory: data files; plain: COPY blocks. */
     readonly dataBlocks: number;
+    /** Custom format: bytes after the last data block (another dump appended?), not read by pg_restore. */
+    readonly trailingBytes?: number;
     /** The first TOC entries, formatted like `pg_restore --list`. */
     readonly sample: readonly string[];
   };
@@ -102,8 +120,20 @@ export function skipped(name: CheckName, reason: string): CheckResult {
   return { name, ok: true, skipped: true, detail: `skipped: ${reason}` };
 }
 
-/** A source that did not pass: `failed` or `missing`. */
+/** A check that could not be made: counts against the source unless its content checks are optional. */
+export function unverified(name: CheckName, reason: string): CheckResult {
+  return { name, ok: false, unverified: true, detail: `unverified: ${reason}` };
+}
+
+/** `failed` when a check failed, else `unverified` when a check could not be made, else `ok`. */
+export function statusOfChecks(checks: readonly CheckResult[]): 'ok' | 'failed' | 'unverified' {
+  if (checks.some((check) => !check.ok && !check.unverified)) return 'failed';
+  return checks.some((check) => check.unverified) ? 'unverified' : 'ok';
+}
+
+/** A source that did not pass: `failed`, `missing`, or `unverified` unless its content checks are optional. */
 export function isFailure(source: SourceReport): boolean {
+  if (source.status === 'unverified') return source.contentChecks !== 'optional';
   return source.status === 'failed' || source.status === 'missing';
 }
 

@@ -4,9 +4,10 @@ import { isObjectMissing } from '../../pipeline/s3-errors';
 import { BACKUPS_PREFIX } from '../backup-layout';
 import type { BackupSourceConfig } from '../backup-source';
 import type { BackupDecryptor } from './backup-decryptor';
-import { listBackups, type ListedBackup } from './backup-listing';
+import { isFutureDated, listBackups, type ListedBackup } from './backup-listing';
 import { headBackup, type BackupObject } from './backup-object';
 import { verifyContent } from './content-verification';
+import { withDigestManifest } from './digest-manifest-read';
 import { checkEncryptionAtRest } from './encryption-check';
 import { ageHours, checkFreshness } from './freshness-check';
 import { readObjectInOrder, type RangedReadOptions } from './ranged-object-reader';
@@ -17,11 +18,12 @@ import {
   failed,
   passed,
   skipped,
+  statusOfChecks,
   type CheckResult,
   type SourceReport,
   type SourceStatus,
 } from './verification-report';
-import { describeError } from './error-message';
+import { describeVerifyError } from './error-message';
 
 /** What verifying a source needs: clients and settings, passed in (no environment reads). */
 export interface SourceVerifierDependencies {
@@ -34,6 +36,8 @@ export interface SourceVerifierDependencies {
   readonly requireReplication: boolean;
   /** Opens KMS-encrypted backups for the content checks. */
   readonly decryptor?: BackupDecryptor;
+  /** Opens passphrase-encrypted backups (`stowage backup verify --passphrase-env`); absent in the handler. */
+  readonly passphraseDecryptor?: BackupDecryptor;
   /** Ranged GET sizing for large objects. */
   readonly reads?: RangedReadOptions;
 }
@@ -73,20 +77,36 @@ export async function verifySource(
     return reportOf(source, 'missing', progress);
   }
 
-  const object = await headBackup(deps.s3, deps.bucket, newest.key);
+  const head = await headBackup(deps.s3, deps.bucket, newest.key);
+  const manifest = await withDigestManifest(deps.s3, deps.bucket, head);
+  const object = 'object' in manifest ? manifest.object : head;
   const age = ageHours(newest.takenAt, at);
   Object.assign(progress, {
     key: newest.key,
     ...(object.versionId ? { versionId: object.versionId } : {}),
     takenAt: newest.takenAt.toISOString(),
     ageHours: age,
-    sizeBytes: object.originalBytes,
+    sizeBytes: object.storedBytes,
   });
   progress.checks.push(passed('present', newest.key));
+  if (isFutureDated(newest)) progress.checks.push(futureDated(newest));
   progress.checks.push(checkFreshness(age, source.maxAgeHours));
-  progress.checks.push(checkSize(object.originalBytes, await historySizes(deps, listing.previous), source));
+  const size = {
+    storedBytes: object.storedBytes,
+    ...(object.declaredBytes !== undefined ? { declaredBytes: object.declaredBytes } : {}),
+    encrypted: object.encryption.kind !== 'none',
+  };
+  progress.checks.push(checkSize(size, await historySizes(deps, listing.previous), source));
   progress.checks.push(checkEncryptionAtRest(object, deps.backupsKeyArn));
   if (deps.requireReplication) progress.checks.push(checkReplication(object, age));
+
+  if ('problem' in manifest) {
+    progress.checks.push(
+      failed('checksum', manifest.problem),
+      skipped('format', 'no digests to check the content against'),
+    );
+    return reportOf(source, 'failed', progress);
+  }
 
   if (isArchived(object)) {
     progress.checks.push(
@@ -103,9 +123,10 @@ export async function verifySource(
     object,
     format: source.format,
     ...(deps.decryptor ? { decryptor: deps.decryptor } : {}),
+    ...(deps.passphraseDecryptor ? { passphraseDecryptor: deps.passphraseDecryptor } : {}),
   });
   progress.checks.push(...content.checks);
-  const status: SourceStatus = progress.checks.every((check) => check.ok) ? 'ok' : 'failed';
+  const status: SourceStatus = statusOfChecks(progress.checks);
   return { ...reportOf(source, status, progress), ...(content.summary ? { content: content.summary } : {}) };
 }
 
@@ -115,7 +136,7 @@ export function errorReport(
   progress: SourceProgress,
   error: unknown,
 ): SourceReport {
-  return { ...reportOf(source, 'failed', progress), error: describeError(error) };
+  return { ...reportOf(source, 'failed', progress), error: describeVerifyError(error) };
 }
 
 function reportOf(source: BackupSourceConfig, status: SourceStatus, progress: SourceProgress): SourceReport {
@@ -130,10 +151,21 @@ function reportOf(source: BackupSourceConfig, status: SourceStatus, progress: So
     ...(progress.sizeBytes !== undefined ? { sizeBytes: progress.sizeBytes } : {}),
     checks: [...progress.checks],
     ...(progress.ignoredKeys ? { ignoredKeys: progress.ignoredKeys } : {}),
+    ...(source.contentChecks === 'optional' ? { contentChecks: 'optional' as const } : {}),
   };
 }
 
-/** Original sizes of the earlier backups (one that vanished since the listing is left out). */
+/** The newest backup's key claims a time after the server stored it (a wrong clock, a hand-made key). */
+function futureDated(backup: ListedBackup): CheckResult {
+  const ahead = ageHours(backup.storedAt!, backup.takenAt);
+  return failed(
+    'timestamp',
+    `dated in the future: the key says ${backup.takenAt.toISOString()}, ${ahead} h after the server stored it ` +
+      `(${backup.storedAt!.toISOString()}); check the clock of the machine that pushed it`,
+  );
+}
+
+/** Stored sizes (Content-Length) of the earlier backups (one that vanished since the listing is left out). */
 async function historySizes(
   deps: SourceVerifierDependencies,
   previous: readonly ListedBackup[],
@@ -141,7 +173,7 @@ async function historySizes(
   const sizes = await Promise.all(
     previous.map(async (backup) => {
       try {
-        return (await headBackup(deps.s3, deps.bucket, backup.key)).originalBytes;
+        return (await headBackup(deps.s3, deps.bucket, backup.key)).storedBytes;
       } catch (error) {
         if (isObjectMissing(error)) return undefined;
         throw error;

@@ -106,7 +106,7 @@ describe('PostgreSQL dumps from a real server: push, verify, pull, restore (real
     );
     expect(custom!.checks.find((check) => check.name === 'format')?.detail).toMatch(
       new RegExp(
-        `^pg_dump 1\\.\\d+-0 of '${database}' \\(PostgreSQL 15\\.\\d+.*\\): ${custom!.content?.entries} TOC entries`,
+        `^pg_dump 1\\.\\d+-0 custom format of '${database}' \\(PostgreSQL 15\\.\\d+.*\\): ${custom!.content?.entries} TOC entries`,
       ),
     );
     expect(plain!.checks.find((check) => check.name === 'format')?.detail).toMatch(

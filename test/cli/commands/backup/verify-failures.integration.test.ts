@@ -168,26 +168,33 @@ describe('stowage backup verify failures (real RGW)', () => {
     });
   });
 
-  it('passes an encrypted multipart backup on its stored checksum, leaving decryption to the passphrase holder', async () => {
+  it('checks the envelope of an encrypted multipart backup without its passphrase: unverified, a failure unless optional', async () => {
     // Arrange: above one 5 MiB part once encrypted.
     const key = await push('vault-db', gzipSync(randomBytes(6 * 1024 * 1024)), TAKEN_AT, {
       passphraseEnv: 'PASS',
       partSize: '5M',
     });
     const head = await rgw.s3.send(new HeadObjectCommand({ Bucket: rgw.bucket, Key: key }));
+    const at = new Date(TAKEN_AT.getTime() + HOUR_MS);
     // Act
-    const { code, report } = await verify({ name: 'vault-db' }, new Date(TAKEN_AT.getTime() + HOUR_MS));
+    const required = await verify({ name: 'vault-db' }, at);
+    const optional = await verify({ name: 'vault-db', contentChecks: 'optional' }, at);
     // Assert
     expect(head.ETag).toMatch(/-2"$/);
-    expect(code).toBe(VERIFY_EXIT.OK);
-    expect(report.checks.map((check) => [check.name, check.ok, check.skipped ?? false])).toEqual([
+    expect([required.code, required.report.status]).toEqual([VERIFY_EXIT.FAILED, 'unverified']);
+    expect([optional.code, optional.report.status]).toEqual([VERIFY_EXIT.OK, 'unverified']);
+    expect(required.report.checks.map((check) => [check.name, check.ok, check.skipped ?? false])).toEqual([
       ['present', true, false],
       ['freshness', true, false],
       ['size', true, false],
       ['encryption', true, false],
       ['checksum', true, false],
-      ['decryption', true, true],
+      ['container', true, false],
+      ['decryption', false, false],
       ['format', true, true],
     ]);
+    expect(required.report.checks.find((check) => check.name === 'decryption')).toMatchObject({
+      unverified: true,
+    });
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { runBackupVerifyCommand, VERIFY_EXIT } from '../../../../cli/commands/backup/verify';
+import { formatReport, runBackupVerifyCommand, VERIFY_EXIT } from '../../../../cli/commands/backup/verify';
 import type { BackupVerifyCommandOptions } from '../../../../cli/commands/backup/verify';
 import { UsageError } from '../../../../cli/commands/scan';
 import type { VerificationReport } from '../../../../lambda/shared/backup/verify/verification-report';
@@ -115,5 +115,43 @@ describe('stowage backup verify', () => {
       /--config .*missing\.json: .*ENOENT/,
     );
     expect(VERIFY_EXIT.USAGE).toBe(2);
+  });
+});
+
+describe('formatReport of unverified sources', () => {
+  it('marks an unverified source and says when its content checks are optional', () => {
+    // Arrange
+    const source = {
+      source: 'vault',
+      format: 'pg-dump' as const,
+      status: 'unverified' as const,
+      checks: [
+        { name: 'container' as const, ok: true, detail: 'passphrase envelope v1' },
+        {
+          name: 'decryption' as const,
+          ok: false,
+          unverified: true as const,
+          detail: 'unverified: no passphrase',
+        },
+      ],
+    };
+    const report = (contentChecks?: 'optional') => ({
+      env: 'cli',
+      at: '2026-11-23T06:00:00.000Z',
+      bucket: 'b',
+      ok: contentChecks === 'optional',
+      sources: [{ ...source, ...(contentChecks ? { contentChecks } : {}) }],
+    });
+
+    // Act
+    const required = formatReport(report());
+    const optional = formatReport(report('optional'));
+
+    // Assert
+    expect(required).toContain('UNVERIFIED  vault (pg-dump)');
+    expect(required).toContain('  n/a   decryption    unverified: no passphrase');
+    expect(required.at(-1)).toBe('0 of 1 sources verified: FAILED');
+    expect(optional).toContain('UNVERIFIED  vault (pg-dump)  (content checks optional: not a failure)');
+    expect(optional.at(-1)).toBe('1 of 1 sources verified');
   });
 });

@@ -14,6 +14,21 @@ export class ByteReader {
 
   constructor(private readonly source: AsyncIterator<Uint8Array>) {}
 
+  /**
+   * The unread bytes of the current chunk (possibly none), for parsers that decode several fields at once without
+   * a promise per field; `advance` consumes them.
+   */
+  buffered(): Uint8Array {
+    return this.chunk.subarray(this.offset);
+  }
+
+  /** Consumes `length` bytes of `buffered()`. */
+  advance(length: number): void {
+    if (length > this.chunk.length - this.offset) throw new RangeError('advance past the buffered bytes');
+    this.offset += length;
+    this.position += length;
+  }
+
   /** True when every byte has been consumed. */
   async atEnd(): Promise<boolean> {
     return !(await this.fill());
@@ -57,6 +72,39 @@ export class ByteReader {
       left -= take;
       this.position += take;
     }
+  }
+
+  /**
+   * Hands on exactly `length` bytes as views into the source's chunks (no copy), in order. The views stay valid
+   * as long as the source does not reuse its chunks.
+   */
+  async readSlices(
+    length: number,
+    what: string,
+    onSlice: (slice: Uint8Array) => Promise<void>,
+  ): Promise<void> {
+    let left = length;
+    while (left > 0) {
+      if (!(await this.fill())) throw this.truncated(what);
+      const take = Math.min(left, this.chunk.length - this.offset);
+      const slice = this.chunk.subarray(this.offset, this.offset + take);
+      this.offset += take;
+      left -= take;
+      this.position += take;
+      await onSlice(slice);
+    }
+  }
+
+  /** Consumes the rest of the input; returns how many bytes it had. */
+  async skipToEnd(): Promise<number> {
+    let skipped = 0;
+    while (await this.fill()) {
+      const take = this.chunk.length - this.offset;
+      this.offset += take;
+      this.position += take;
+      skipped += take;
+    }
+    return skipped;
   }
 
   private truncated(what: string): FormatError {

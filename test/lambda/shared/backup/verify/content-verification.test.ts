@@ -136,7 +136,7 @@ describe('verifyContent with client-side encryption', () => {
     expect(checks.format).toMatchObject({ ok: true, skipped: true, detail: 'skipped: not decrypted' });
   });
 
-  it('skips content checks of a passphrase-encrypted backup, visibly, and still verifies stored-sha256', async () => {
+  it('checks the envelope of a passphrase-encrypted backup without the passphrase, and reports its content unverified', async () => {
     // Arrange
     const passphrase = createPassphraseKeyResolver('correct horse', { cost: { log2N: 10, r: 8, p: 1 } });
     const stored = await encrypt(DUMP, passphrase);
@@ -150,11 +150,86 @@ describe('verifyContent with client-side encryption', () => {
     });
 
     // Assert
+    const header = stored.length - DUMP.length - Math.ceil(DUMP.length / 1024) * 16;
     expect(outcome.checks).toEqual([
       { name: 'checksum', ok: true, detail: `sha256 of ${stored.length} stored bytes matches stored-sha256` },
-      { name: 'decryption', ok: true, skipped: true, detail: 'skipped: passphrase-encrypted' },
-      { name: 'format', ok: true, skipped: true, detail: 'skipped: passphrase-encrypted' },
+      {
+        name: 'container',
+        ok: true,
+        detail:
+          `passphrase envelope v1: ${header}-byte header + ${DUMP.length} original bytes in ` +
+          `${Math.ceil(DUMP.length / 1024)} segments of 1024 bytes + 16-byte tag = ${stored.length} bytes`,
+      },
+      {
+        name: 'decryption',
+        ok: false,
+        unverified: true,
+        detail: 'unverified: passphrase-encrypted and no passphrase given (--passphrase-env VAR)',
+      },
+      { name: 'format', ok: true, skipped: true, detail: 'skipped: not decrypted' },
     ]);
+  });
+
+  it('fails the envelope of a passphrase-encrypted backup cut short, padded or without its header', async () => {
+    // Arrange
+    const passphrase = createPassphraseKeyResolver('correct horse', { cost: { log2N: 10, r: 8, p: 1 } });
+    const stored = await encrypt(DUMP, passphrase);
+    const object = encryptedObject(DUMP, stored, 'passphrase');
+    const variants = {
+      cut: stored.subarray(0, stored.length - 1040),
+      padded: Buffer.concat([stored, Buffer.alloc(16)]),
+      headless: stored.subarray(10),
+    };
+
+    // Act
+    const container = async (bytes: Buffer) =>
+      checksOf(
+        await verifyContent({
+          stored: chunksOf(bytes),
+          object: { ...object, storedBytes: bytes.length },
+          format: 'pg-dump',
+        }),
+      ).container;
+
+    // Assert
+    expect(await container(variants.cut)).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^\d+ stored bytes, but .* make \d+: the envelope was cut short/),
+    });
+    expect(await container(variants.padded)).toMatchObject({ ok: false });
+    expect(await container(variants.headless)).toMatchObject({
+      ok: false,
+      detail: 'not a readable envelope: not a Stowage encrypted stream (bad magic)',
+    });
+  });
+
+  it('decrypts a passphrase-encrypted backup with the passphrase and checks its format, or fails a wrong one', async () => {
+    // Arrange
+    const cost = { log2N: 10, r: 8, p: 1 };
+    const stored = await encrypt(DUMP, createPassphraseKeyResolver('correct horse', { cost }));
+    const object = encryptedObject(DUMP, stored, 'passphrase');
+    const withPassphrase = (passphrase: string) =>
+      verifyContent({
+        stored: chunksOf(stored),
+        object,
+        format: 'pg-dump',
+        passphraseDecryptor: createEnvelopeDecryptor(createPassphraseKeyResolver(passphrase)),
+      });
+
+    // Act
+    const right = checksOf(await withPassphrase('correct horse'));
+    const wrong = checksOf(await withPassphrase('battery staple'));
+
+    // Assert
+    expect(right.decryption).toMatchObject({
+      ok: true,
+      detail: `stowage-aes256gcm-v1 (passphrase): ${DUMP.length} bytes, sha256 matches`,
+    });
+    expect(right.format).toMatchObject({ ok: true, detail: expect.stringContaining('custom format') });
+    expect(wrong.decryption).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('wrong passphrase'),
+    });
   });
 
   it('fails a KMS-encrypted backup when no decryptor is available, and rethrows KMS errors', async () => {

@@ -9,6 +9,10 @@ import {
   type TocEntry,
 } from '../../../../../lambda/shared/backup/verify/pg-dump/pg-dump-archive';
 import {
+  dataCompression,
+  type PgDumpHeader,
+} from '../../../../../lambda/shared/backup/verify/pg-dump/pg-dump-toc';
+import {
   isListedByRestore,
   restoreListLine,
 } from '../../../../../lambda/shared/backup/verify/pg-dump/restore-listing';
@@ -134,9 +138,9 @@ describe('the PGDMP reader on damaged archives', () => {
     format[10] = 3; // tar
 
     // Act / Assert
-    expect(await failure(magic)).toBe('not a PostgreSQL custom-format dump: no PGDMP magic at the start');
+    expect(await failure(magic)).toBe('not a PostgreSQL archive: no PGDMP magic at the start');
     expect(await failure(version)).toBe('unsupported archive version 1.11-0 (supported: 1.12 to 1.16)');
-    expect(await failure(format)).toBe('not a custom-format dump: archive format tar');
+    expect(await failure(format)).toBe('expected a custom archive, found archive format tar');
   });
 
   it('rejects a TOC truncated anywhere, and data cut short', async () => {
@@ -159,7 +163,7 @@ describe('the PGDMP reader on damaged archives', () => {
 
     // Act / Assert
     expect(await failure(bytes.subarray(0, second.dataOffset))).toBe(
-      'truncated: the archive ends before the data of 1 TOC entries (first: 3364 TABLE DATA sales orders)',
+      `truncated: the archive ends at byte ${second.dataOffset} before the data of 1 TOC entries (first: 3364 TABLE DATA sales orders)`,
     );
   });
 
@@ -173,5 +177,100 @@ describe('the PGDMP reader on damaged archives', () => {
     expect(await failure(header)).toMatch(
       /^corrupt archive: bad integer sign byte 7 in the dump id of TOC entry 0/,
     );
+  });
+});
+
+describe('the PGDMP reader decompresses every data block, as pg_restore does', () => {
+  const bytes = readFileSync(join(FIXTURES, 'shop.dump'));
+
+  async function outcome(damaged: Buffer): Promise<unknown> {
+    return parse(damaged).then(
+      (parsed) => parsed.summary,
+      (thrown: unknown) => thrown,
+    );
+  }
+
+  /** Offset of the first compressed byte of the first data block: type, dump id (5), chunk length (5). */
+  async function firstDataByte(): Promise<number> {
+    const { entries } = await parse(bytes);
+    return entries.find((entry) => entry.dataState === 'set')!.dataOffset! + 1 + 5 + 5;
+  }
+
+  it('inflates the data of a whole archive and counts its bytes', async () => {
+    // Act
+    const { summary } = await parse(bytes);
+
+    // Assert
+    expect(summary.dataBlocks).toBe(2);
+    expect(summary.dataBytes).toBeGreaterThan(0);
+    expect(summary.trailingBytes).toBe(0);
+  });
+
+  it('fails a flipped byte inside compressed table data (zlib: incorrect data check or invalid block)', async () => {
+    // Arrange
+    const damaged = Buffer.from(bytes);
+    const at = (await firstDataByte()) + 20;
+    damaged[at] = damaged[at]! ^ 0xff;
+
+    // Act
+    const error = await outcome(damaged);
+
+    // Assert
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as Error).message).toMatch(
+      /^corrupt archive: could not uncompress the data of \d+ TABLE DATA .*: .* \(Z_DATA_ERROR\)$/,
+    );
+  });
+
+  it("fails a compressed stream that ends before zlib's end-of-stream (chunk terminator moved up)", async () => {
+    // Arrange: the first chunk claims 2 bytes, then a zero-length terminator: a zlib stream cut short.
+    const damaged = Buffer.from(bytes);
+    const lengthAt = (await firstDataByte()) - 5;
+    damaged.writeUInt32LE(2, lengthAt + 1);
+    damaged.fill(0, lengthAt + 5 + 2, lengthAt + 5 + 2 + 5);
+
+    // Act
+    const error = await outcome(damaged);
+
+    // Assert
+    expect(error).toBeInstanceOf(FormatError);
+  });
+
+  it('reads the blocks as stored when the header says compression level 0', async () => {
+    // Arrange: the same archive, its compression level set to 0 (none).
+    const none = Buffer.from(bytes);
+    const levelAt = 5 + 3 + 3; // magic, version, intSize offSize format
+    none[levelAt] = 0;
+    none.writeUInt32LE(0, levelAt + 1);
+
+    // Act
+    const parsed = await outcome(none);
+
+    // Assert: read as uncompressed, the zlib bytes are framed correctly: pg_restore -f - prints them too.
+    expect(parsed).toMatchObject({ dataBlocks: 2 });
+  });
+
+  it('ignores bytes after the last data block, as pg_restore does, and counts them', async () => {
+    // Act
+    const { summary } = await parse(Buffer.concat([bytes, bytes]));
+
+    // Assert
+    expect(summary.trailingBytes).toBe(bytes.length);
+  });
+});
+
+describe('dataCompression', () => {
+  it('names what a reader must do with the data of each header', () => {
+    // Arrange
+    const header = (compression: string) => ({ compression }) as PgDumpHeader;
+
+    // Act / Assert
+    expect(dataCompression(header('-1'))).toBe('zlib');
+    expect(dataCompression(header('6'))).toBe('zlib');
+    expect(dataCompression(header('gzip'))).toBe('zlib');
+    expect(dataCompression(header('0'))).toBe('none');
+    expect(dataCompression(header('none'))).toBe('none');
+    expect(dataCompression(header('lz4'))).toEqual({ unsupported: 'lz4' });
+    expect(dataCompression(header('zstd'))).toEqual({ unsupported: 'zstd' });
   });
 });

@@ -94,7 +94,9 @@ describe('readObjectInOrder', () => {
     const short = read('short');
 
     // Assert
-    await expect(failing).rejects.toThrow('reading bytes 1000-1999 of failing failed: SlowDown: Slow Down');
+    await expect(failing).rejects.toThrow(
+      'reading bytes 1000-1999 of failing failed: SlowDown (the server asks to slow down): Slow Down',
+    );
     await expect(failing).rejects.toBeInstanceOf(ObjectReadError);
     await expect(short).rejects.toThrow('bytes 0-999 of short: received 10 of 1000');
   });
@@ -154,7 +156,9 @@ describe('readObjectInOrder(...).transientChunks()', () => {
     const long = read('long');
 
     // Assert
-    await expect(failing).rejects.toThrow('reading bytes 1000-1999 of failing failed: SlowDown: Slow Down');
+    await expect(failing).rejects.toThrow(
+      'reading bytes 1000-1999 of failing failed: SlowDown (the server asks to slow down): Slow Down',
+    );
     await expect(failing).rejects.toBeInstanceOf(ObjectReadError);
     await expect(short).rejects.toThrow('bytes 0-999 of short: received 10 of 1000');
     await expect(long).rejects.toThrow(

@@ -9,6 +9,7 @@ import type { BackupSourceConfig } from '../../../../../lambda/shared/backup/bac
 import { verifyBackups } from '../../../../../lambda/shared/backup/verify/verify-backups';
 import type { SourceReport } from '../../../../../lambda/shared/backup/verify/verification-report';
 import {
+  backupMetadata,
   BUCKET,
   FakeBackupsBucket,
   gzipOf,
@@ -297,7 +298,7 @@ describe('verifyBackups', () => {
     });
   });
 
-  it('fails a dump with a corrupt PGDMP header or a truncated TOC', async () => {
+  it("reports a dump whose magic is not pg_dump's unverified, and fails a truncated TOC", async () => {
     // Arrange
     const corrupt = Buffer.from(FIXTURE);
     corrupt.write('PGDMQ', 0, 'latin1');
@@ -308,9 +309,15 @@ describe('verifyBackups', () => {
     const [a, b] = (await verify([source('a', 'pg-dump'), source('b', 'pg-dump')])).sources;
 
     // Assert
-    expect(check(a!, 'format')?.detail).toBe(
-      'not a PostgreSQL custom-format dump: no PGDMP magic at the start',
-    );
+    expect(a!.status).toBe('unverified');
+    expect(check(a!, 'format')).toMatchObject({
+      ok: false,
+      unverified: true,
+      detail:
+        'unverified: not a pg_dump output this verifier reads (custom, tar, directory packed as tar, plain SQL, ' +
+        'or those gzipped); it starts with bytes 5047444d51010e00',
+    });
+    expect(b!.status).toBe('failed');
     expect(check(b!, 'format')?.detail).toBe(
       'truncated: the file ends at byte 3000 while reading TOC entry 11 (owner)',
     );
@@ -336,7 +343,7 @@ describe('verifyBackups', () => {
 
     // Assert
     expect(report.sources.map((s) => s.status)).toEqual(['ok', 'failed', 'ok']);
-    expect(report.sources[1]!.error).toBe('AccessDenied: Access Denied');
+    expect(report.sources[1]!.error).toBe('AccessDenied (access denied) [HTTP 403]: Access Denied');
     expect(report.ok).toBe(false);
   });
 
@@ -350,5 +357,66 @@ describe('verifyBackups', () => {
 
     // Assert
     expect(logs).toMatchObject({ key: older, status: 'ok', ageHours: 5 });
+  });
+});
+
+describe('verifyBackups on backups streamed from stdin (digests in a digest manifest)', () => {
+  /** Stores a stdin backup: metadata `digest: manifest`, and, unless left out, its manifest next to it. */
+  function putStdinBackup(name: string, body: Buffer, manifest?: Record<string, string>): string {
+    const { sha256, 'stored-sha256': stored, ...rest } = backupMetadata(name, body);
+    delete rest['original-size'];
+    const key = bucket.putBackup(name, hoursBefore(AT, 1), 'dump', body, {
+      metadata: { ...rest, digest: 'manifest' },
+    });
+    if (manifest !== undefined) {
+      const content = {
+        key,
+        sha256: sha256!,
+        'original-size': String(body.length),
+        'stored-sha256': stored!,
+        'stored-size': String(body.length),
+        ...manifest,
+      };
+      bucket.objects.set(`${key}.stowage-digest.json`, {
+        body: Buffer.from(JSON.stringify(content)),
+        metadata: {},
+      });
+    }
+    return key;
+  }
+
+  it('checks the content against the manifest and does not take the manifest for a stray key', async () => {
+    // Arrange
+    putStdinBackup('piped', FIXTURE, {});
+
+    // Act
+    const [piped] = (await verify([source('piped', 'pg-dump')])).sources;
+
+    // Assert
+    expect(piped!.status).toBe('ok');
+    expect(check(piped!, 'checksum')?.detail).toBe(
+      `sha256 of ${FIXTURE.length} stored bytes matches stored-sha256`,
+    );
+    expect(piped!.ignoredKeys).toBeUndefined();
+  });
+
+  it('fails a stdin backup whose manifest is missing or describes other bytes', async () => {
+    // Arrange
+    putStdinBackup('unfinished', FIXTURE);
+    putStdinBackup('resized', FIXTURE, { 'stored-size': '12' });
+
+    // Act
+    const [unfinished, resized] = (
+      await verify([source('unfinished', 'pg-dump'), source('resized', 'pg-dump')])
+    ).sources;
+
+    // Assert
+    expect(unfinished!.status).toBe('failed');
+    expect(check(unfinished!, 'checksum')?.detail).toMatch(
+      /^streamed from stdin, but its digest manifest .*\.stowage-digest\.json is missing/,
+    );
+    expect(check(resized!, 'checksum')?.detail).toBe(
+      `the object is ${FIXTURE.length} bytes (Content-Length), its digest manifest says 12`,
+    );
   });
 });
