@@ -12,7 +12,7 @@ export interface ScanCommandOptions {
   readonly clamd?: string;
   /** Declared Content-Type for every file (default: from each file's extension). */
   readonly contentType?: string;
-  /** Apply this env's upload type allowlist (default: judge content only). */
+  /** Apply this env's upload type allowlist and scan settings (default: judge content only, defaults). */
   readonly env?: string;
 }
 
@@ -53,10 +53,13 @@ export async function runScanCommand(
   writeLine: (line: string) => void,
 ): Promise<number> {
   if (files.length === 0) throw new UsageError('name at least one FILE to scan');
-  const allowedTypes = options.env
-    ? loadConfig(options.env, { environment: {} }).uploads.allowedContentTypes
-    : 'any';
-  const engines: ScanEngine[] = [createBuiltinEngine({ allowedTypes })];
+  const config = options.env ? loadConfig(options.env, { environment: {} }) : undefined;
+  const engines: ScanEngine[] = [
+    createBuiltinEngine({
+      allowedTypes: config ? config.uploads.allowedContentTypes : 'any',
+      allowEncryptedArchiveEntries: config?.intake.scan.allowEncryptedArchiveEntries ?? false,
+    }),
+  ];
   if (options.clamd) engines.push(createClamdEngine(parseClamdAddress(options.clamd)));
 
   let found = false;

@@ -18,6 +18,7 @@ const schema = z.object({
     .optional()
     .or(z.literal('')),
   [HANDLER_ENV.GUARDDUTY_INCONCLUSIVE_VERDICT]: z.enum(['ERROR', 'SUSPICIOUS']).default('ERROR'),
+  [HANDLER_ENV.SCAN_ALLOW_ENCRYPTED_ENTRIES]: z.enum(['true', 'false']).default('false'),
 });
 
 export interface ScanHandlerConfig {
@@ -28,6 +29,8 @@ export interface ScanHandlerConfig {
   readonly allowedTypes: readonly string[];
   readonly clamd?: { readonly host: string; readonly port: number };
   readonly guardDutyInconclusive: 'ERROR' | 'SUSPICIOUS';
+  /** Encrypted archive entries are accepted uninspected. */
+  readonly allowEncryptedArchiveEntries: boolean;
 }
 
 /** Reads the scan handler's environment (called once, at cold start). */
@@ -49,5 +52,6 @@ export function loadScanConfig(env: Readonly<Record<string, string | undefined>>
       ? { clamd: { host: clamd.slice(0, separator), port: Number(clamd.slice(separator + 1)) } }
       : {}),
     guardDutyInconclusive: values[HANDLER_ENV.GUARDDUTY_INCONCLUSIVE_VERDICT],
+    allowEncryptedArchiveEntries: values[HANDLER_ENV.SCAN_ALLOW_ENCRYPTED_ENTRIES] === 'true',
   };
 }

@@ -30,6 +30,8 @@ export const HANDLER_ENV = {
   PRESIGN_EXPIRY_SECONDS: 'STOWAGE_PRESIGN_EXPIRY_SECONDS',
   /** `host:port` of a clamd (fleet); unset = ClamAV engine off. */
   CLAMD_ADDRESS: 'STOWAGE_CLAMD_ADDRESS',
+  /** `true`: encrypted archive entries are accepted uninspected (config intake.scan.allowEncryptedArchiveEntries). */
+  SCAN_ALLOW_ENCRYPTED_ENTRIES: 'STOWAGE_SCAN_ALLOW_ENCRYPTED_ENTRIES',
   /** What a GuardDuty UNSUPPORTED / FAILED / ACCESS_DENIED result becomes: `ERROR` or `SUSPICIOUS`. */
   GUARDDUTY_INCONCLUSIVE_VERDICT: 'STOWAGE_GUARDDUTY_INCONCLUSIVE_VERDICT',
   /** Name of the backups bucket. */

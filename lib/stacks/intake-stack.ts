@@ -164,6 +164,9 @@ export class IntakeStack extends Stack {
       [HANDLER_ENV.ALLOWED_CONTENT_TYPES]: config.uploads.allowedContentTypes.join(','),
       [HANDLER_ENV.GUARDDUTY_INCONCLUSIVE_VERDICT]: config.intake.guardDuty.inconclusiveVerdict,
       ...(config.intake.clamdAddress ? { [HANDLER_ENV.CLAMD_ADDRESS]: config.intake.clamdAddress } : {}),
+      ...(config.intake.scan.allowEncryptedArchiveEntries
+        ? { [HANDLER_ENV.SCAN_ALLOW_ENCRYPTED_ENTRIES]: 'true' }
+        : {}),
     });
     this.quarantineHandler = this.handler(
       'QuarantineHandler',

@@ -20,6 +20,7 @@ describe('loadScanConfig', () => {
     });
     expect(config.clamd).toBeUndefined();
     expect(config.allowedTypes).toContain('image/png');
+    expect(config.allowEncryptedArchiveEntries).toBe(false);
   });
 
   it('parses the clamd address, allowed types and GuardDuty policy', () => {
@@ -34,6 +35,16 @@ describe('loadScanConfig', () => {
     expect(config.clamd).toEqual({ host: 'clamd.internal', port: 3310 });
     expect(config.allowedTypes).toEqual(['audio/wav', 'image/png']);
     expect(config.guardDutyInconclusive).toBe('SUSPICIOUS');
+  });
+
+  it('reads the encrypted-entry switch and rejects anything but true or false', () => {
+    // Arrange / Act
+    const config = loadScanConfig({ ...BASE, STOWAGE_SCAN_ALLOW_ENCRYPTED_ENTRIES: 'true' });
+    // Assert
+    expect(config.allowEncryptedArchiveEntries).toBe(true);
+    expect(() => loadScanConfig({ ...BASE, STOWAGE_SCAN_ALLOW_ENCRYPTED_ENTRIES: 'yes' })).toThrow(
+      /STOWAGE_SCAN_ALLOW_ENCRYPTED_ENTRIES/,
+    );
   });
 
   it('names every bad variable', () => {
