@@ -9,7 +9,7 @@
  *   break the structure (trailing bytes, truncation). Every one must scan SUSPICIOUS or INFECTED.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -36,7 +36,11 @@ export interface HostileFile extends CorpusFile {
 let root: string | undefined;
 
 function corpusDir(kind: string): string {
-  root ??= mkdtempSync(path.join(tmpdir(), 'stowage-media-corpus-'));
+  if (root === undefined) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'stowage-media-corpus-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    root = dir;
+  }
   const dir = path.join(root, kind);
   mkdirSync(dir, { recursive: true });
   return dir;
@@ -243,6 +247,26 @@ export function cleanCorpus(): readonly CorpusFile[] {
       '-shortest',
       out('vp8-opus.webm'),
     ]),
+  );
+
+  add(
+    'piped-live.webm',
+    'audio/webm',
+    'ffmpeg libopus webm to a pipe (unknown-size Segment/Clusters)',
+    () => {
+      const webm = execFileSync(
+        'ffmpeg',
+        [...FF, '-i', out('src.wav'), '-c:a', 'libopus', '-f', 'webm', 'pipe:1'],
+        {
+          maxBuffer: 1 << 26,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      writeFileSync(out('piped-live.webm'), webm);
+    },
+  );
+  add('matroska.mkv', 'video/x-matroska', 'ffmpeg flac in mkv', () =>
+    run('ffmpeg', [...FF, '-i', out('src.wav'), '-c:a', 'flac', out('matroska.mkv')]),
   );
 
   // MP4 / M4A

@@ -5,6 +5,7 @@ import { GzipWalker } from './gzip-walker';
 import type { ContentSink, InspectionState } from './inspection-state';
 import { detectType, MAGIC_HEAD_BYTES, type DetectedType } from './magic-bytes';
 import type { SequenceMatcher } from './sequence-matcher';
+import { createStructureWalker } from './structure';
 import { ZipWalker } from './zip-walker';
 
 /**
@@ -20,6 +21,7 @@ export class ContentInspector implements ContentSink {
   private decided = false;
   private decoder: ContentSink | undefined;
   private embedded: ContentSink | undefined;
+  private structure: ContentSink | undefined;
   private detectedType: DetectedType | undefined;
   private bytes = 0;
 
@@ -50,6 +52,7 @@ export class ContentInspector implements ContentSink {
       return;
     }
     if (this.decided) {
+      this.structure?.write(chunk);
       if (this.decoder && !this.state.archivesHalted) this.decoder.write(chunk);
       if (this.embedded && !this.state.archivesHalted) this.embedded.write(chunk);
       return;
@@ -62,6 +65,7 @@ export class ContentInspector implements ContentSink {
   end(): void {
     if (this.state.infected) return;
     if (!this.decided) this.decide();
+    this.structure?.end();
     if (this.decoder && !this.state.archivesHalted) this.decoder.end();
     if (this.embedded && !this.state.archivesHalted) this.embedded.end();
   }
@@ -75,6 +79,10 @@ export class ContentInspector implements ContentSink {
     if (!detected) return;
 
     const { category, family } = detected.type;
+    if (this.depth === 0 && this.state.options.checkStructure) {
+      this.structure = createStructureWalker(family, (detail) => this.state.suspicious(detail));
+      this.structure?.write(buffered);
+    }
     if (this.depth > 0 && this.state.options.flagExecutablesInArchives) {
       if (category === 'executable' || category === 'script') {
         this.state.suspicious(`archive entry ${this.path} holds code (${detected.description})`);
