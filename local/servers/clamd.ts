@@ -213,7 +213,6 @@ ScanPDF yes
 ScanOLE2 yes
 ScanHTML yes
 AlertEncrypted yes
-AlertBrokenExecutables yes
 `;
 }
 
