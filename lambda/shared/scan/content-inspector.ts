@@ -76,7 +76,11 @@ export class ContentInspector implements ContentSink {
     this.head = [];
     this.detectedType = buffered.length > 0 ? detectType(buffered.subarray(0, MAGIC_HEAD_BYTES)) : undefined;
     const detected = this.detectedType;
-    if (!detected) return;
+    if (!detected) {
+      // Content of no known type can still hide an archive.
+      this.findEmbeddedArchives(buffered);
+      return;
+    }
 
     const { category, family } = detected.type;
     if (this.depth === 0 && this.state.options.checkStructure) {
@@ -90,15 +94,7 @@ export class ContentInspector implements ContentSink {
     }
     if (!this.state.options.inspectArchives) return;
     if (family !== 'zip' && family !== 'gzip') {
-      // Archives hidden inside other content are walked one level deeper, like entries.
-      if (this.depth + 1 <= this.state.limits.maxDepth) {
-        this.embedded = new EmbeddedArchiveFinder(
-          this.state,
-          this.path,
-          (state, childPath) => new ContentInspector(state, this.depth + 1, childPath),
-        );
-        this.embedded.write(buffered);
-      }
+      this.findEmbeddedArchives(buffered);
       return;
     }
     if (this.state.archivesHalted) return;
@@ -121,5 +117,16 @@ export class ContentInspector implements ContentSink {
     };
     this.decoder = family === 'zip' ? new ZipWalker(host) : new GzipWalker(host);
     this.decoder.write(buffered);
+  }
+
+  /** Archives hidden inside other content are walked one level deeper, like entries. */
+  private findEmbeddedArchives(buffered: Uint8Array): void {
+    if (!this.state.options.inspectArchives || this.depth + 1 > this.state.limits.maxDepth) return;
+    this.embedded = new EmbeddedArchiveFinder(
+      this.state,
+      this.path,
+      (state, childPath) => new ContentInspector(state, this.depth + 1, childPath),
+    );
+    this.embedded.write(buffered);
   }
 }

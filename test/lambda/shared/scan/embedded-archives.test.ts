@@ -117,6 +117,23 @@ describe('embedded archives: candidates that are not archives are ignored', () =
     }
   });
 
+  it('finds a zip inside content of no known type', async () => {
+    // Arrange: plain text, then a deflated zip holding EICAR
+    const zip = Buffer.from(
+      zipSync({ 'x.com': Buffer.concat([eicarBytes(), Buffer.alloc(3000, 32)]) }, { level: 9 }),
+    );
+    const data = Buffer.concat([Buffer.from('just some notes\n'.repeat(100)), zip]);
+    // Act
+    const verdict = await createBuiltinEngine({ allowedTypes: 'any' }).scan(chunked(data, 1000), {
+      fileName: 'notes.txt',
+    });
+    // Assert
+    expect(verdict).toMatchObject({
+      status: 'INFECTED',
+      reason: expect.stringContaining('notes.txt@1600!x.com'),
+    });
+  });
+
   it('applies the bomb guards to embedded archives', async () => {
     // Arrange: a gzip of 64 MiB of zeros inside a WAV data chunk
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
