@@ -139,10 +139,9 @@ export class ZipWalker implements ArchiveWalker {
       case 'descriptor-body':
         return this.onDescriptorBody(bytes);
       case 'central':
-        this.localPart = bytes;
         return this.expect(
           'central-names',
-          bytes.readUInt16LE(24) + bytes.readUInt16LE(26) + bytes.readUInt16LE(28) || 0,
+          bytes.readUInt16LE(24) + bytes.readUInt16LE(26) + bytes.readUInt16LE(28),
         );
       case 'central-names':
         return this.expect('signature', 4);
@@ -162,7 +161,10 @@ export class ZipWalker implements ArchiveWalker {
 
   private onSignature(signature: number): void {
     const start = this.offset - 4;
-    if (this.pendingEncrypted !== undefined) {
+    if (
+      this.pendingEncrypted !== undefined &&
+      (signature === LOCAL || signature === CENTRAL || signature === ZIP64_END || signature === END)
+    ) {
       // The encrypted entry's declared size ended exactly at a zip record: it is real.
       this.host.state.suspicious(`cannot inspect: encrypted entry ${this.pendingEncrypted}`);
       this.pendingEncrypted = undefined;
