@@ -6,8 +6,8 @@
  *
  * The file is a valid WAV (16-bit stereo PCM, AES-CTR random samples), so the built-in engine runs every check
  * an upload gets: EICAR, type, WAV structure, embedded-archive candidates. Both commands read it from the page
- * cache (one warm-up run each first). Runs alternate sha256sum / stowage; each pair gives one ratio and the
- * median ratio counts. Peak RSS of each process comes from /usr/bin/time. Writes bench/results/scan-process.json.
+ * cache (one warm-up run each first). Runs alternate sha256sum / `openssl dgst -sha256` / stowage; each round
+ * gives one ratio per reference and the median ratio counts. Peak RSS of each process comes from /usr/bin/time. Writes bench/results/scan-process.json.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -76,9 +76,14 @@ async function main(): Promise<void> {
     if (verdict.status !== 'CLEAN' || verdict.sha256 !== expected) {
       throw new Error(`unexpected verdict ${first.stdout}`);
     }
-    const pairs: { sha: Run; stowage: Run }[] = [];
-    for (let i = 0; i < runs; i++) pairs.push({ sha: sha(), stowage: stowage() });
+    // A stricter reference: OpenSSL's SHA-256 (the implementation Node uses; coreutils 9.1 has its own, slower one).
+    const openssl = () => timed('openssl', ['dgst', '-sha256', file]);
+    const pairs: { sha: Run; openssl: Run; stowage: Run }[] = [];
+    for (let i = 0; i < runs; i++) pairs.push({ sha: sha(), openssl: openssl(), stowage: stowage() });
     const ratios = pairs.map((pair) => pair.sha.seconds / pair.stowage.seconds).sort((a, b) => a - b);
+    const opensslRatios = pairs
+      .map((pair) => pair.openssl.seconds / pair.stowage.seconds)
+      .sort((a, b) => a - b);
     const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const startup = timed(process.execPath, ['bin/stowage.js', 'scan', '--help']);
     const result = {
@@ -91,6 +96,9 @@ async function main(): Promise<void> {
       stowageStartupSeconds: round(startup.seconds),
       ratios: ratios.map(round),
       medianRatio: round(median(ratios)),
+      opensslSeconds: round(median(pairs.map((pair) => pair.openssl.seconds))),
+      opensslRatios: opensslRatios.map(round),
+      medianRatioToOpenssl: round(median(opensslRatios)),
       target: 0.7,
       stowagePeakRssMB: Math.max(...pairs.map((pair) => pair.stowage.peakRssMB)),
       sha256sumPeakRssMB: Math.max(...pairs.map((pair) => pair.sha.peakRssMB)),

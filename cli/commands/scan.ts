@@ -29,6 +29,12 @@ export interface ScanLine {
   readonly sha256?: string;
 }
 
+/**
+ * Bytes per read of a local file. Node's default (64 KiB) leaves the process waiting on the file system and
+ * collecting garbage for a large share of a big scan; 1 MiB reads keep it busy scanning.
+ */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 /** Exit codes: 0 all clean, 1 something infected or suspicious, 2 an error (a finding wins over an error). */
 export const EXIT = { CLEAN: 0, FOUND: 1, ERROR: 2 } as const;
 
@@ -96,7 +102,7 @@ async function scanFile(
     };
   }
   try {
-    const verdict = await scanStream(createReadStream(file), engines, {
+    const verdict = await scanStream(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }), engines, {
       declaredContentType: declaredType,
       fileName: file,
       size,
