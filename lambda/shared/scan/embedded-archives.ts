@@ -44,7 +44,7 @@ class Probe implements ArchiveWalkerHost {
 
   /** Hands the findings to the object once they are known to be real (or a guard or signature proves it). */
   flush(): void {
-    if (this.confirmed || this.state.infected || this.state.guardWasTripped) {
+    if (this.confirmed || this.state.infected || this.state.bombGuardTripped) {
       this.parent.adopt(this.state.findings.splice(0));
     }
   }

@@ -35,8 +35,8 @@ export class GzipWalker implements ArchiveWalker {
   constructor(private readonly host: ArchiveWalkerHost) {
     this.child = host.createChild(`${host.path}!gunzip`);
     this.header.reset(10);
-    // All members of one gzip stream count as one entry.
-    if (!host.state.addEntry(host.path)) this.halted = true;
+    // All members of one gzip stream count as one entry; a candidate inside other content once it proves real.
+    if (host.mode === 'archive' && !host.state.addEntry(host.path)) this.halted = true;
   }
 
   get stopped(): boolean {
@@ -200,6 +200,7 @@ export class GzipWalker implements ArchiveWalker {
     ) {
       return this.problem('gzip trailer does not match the data (CRC-32 or length)');
     }
+    if (this.host.mode === 'embedded' && !this.host.state.addEntry(this.host.path)) return;
     this.host.confirm();
     if (this.host.mode === 'embedded') {
       this.halted = true;

@@ -55,6 +55,11 @@ export interface InspectionOptions {
 export interface InspectionBudget {
   expandedBytes: number;
   entries: number;
+  /**
+   * The object's own state. A budget spent anywhere (a probe's nested candidates included) is reported there, so
+   * a flood of decoy candidates cannot exhaust the budget and leave a real archive after them uninspected.
+   */
+  owner?: InspectionState;
 }
 
 /** Receives the bytes of one piece of content (the object, or one archive entry). */
@@ -72,8 +77,11 @@ export class InspectionState {
   infected = false;
   /** Set once an archive guard tripped or an archive was unreadable: decompression stops everywhere. */
   archivesHalted = false;
-  /** Set once an archive guard tripped. */
-  guardWasTripped = false;
+  /**
+   * Set once a guard against decompression bombs tripped (expanded bytes, ratio): real compressed data did that,
+   * so an embedded-archive candidate counts even before one of its entries completes.
+   */
+  bombGuardTripped = false;
 
   /**
    * @param budget shared with the object's other states: an embedded-archive probe gets a state of its own (its
@@ -82,7 +90,9 @@ export class InspectionState {
   constructor(
     readonly options: InspectionOptions,
     readonly budget: InspectionBudget = { expandedBytes: 0, entries: 0 },
-  ) {}
+  ) {
+    budget.owner ??= this;
+  }
 
   get limits(): ArchiveLimits {
     return this.options.limits;
@@ -119,7 +129,7 @@ export class InspectionState {
   guardTripped(guard: keyof ArchiveLimits, detail: string): void {
     if (this.archivesHalted) return;
     this.archivesHalted = true;
-    this.guardWasTripped = true;
+    if (guard === 'maxExpandedBytes' || guard === 'maxCompressionRatio') this.bombGuardTripped = true;
     this.suspicious(`archive guard ${guard} exceeded: ${detail}`);
   }
 
@@ -134,7 +144,9 @@ export class InspectionState {
   addExpanded(bytes: number): boolean {
     this.budget.expandedBytes += bytes;
     if (this.budget.expandedBytes > this.limits.maxExpandedBytes) {
-      this.guardTripped('maxExpandedBytes', `more than ${this.limits.maxExpandedBytes} bytes decompressed`);
+      const detail = `more than ${this.limits.maxExpandedBytes} bytes decompressed`;
+      this.guardTripped('maxExpandedBytes', detail);
+      this.budget.owner?.guardTripped('maxExpandedBytes', detail);
       return false;
     }
     return true;
@@ -144,7 +156,9 @@ export class InspectionState {
   addEntry(where: string): boolean {
     this.budget.entries += 1;
     if (this.budget.entries > this.limits.maxEntries) {
-      this.guardTripped('maxEntries', `more than ${this.limits.maxEntries} entries (at ${where})`);
+      const detail = `more than ${this.limits.maxEntries} entries (at ${where})`;
+      this.guardTripped('maxEntries', detail);
+      this.budget.owner?.guardTripped('maxEntries', detail);
       return false;
     }
     return true;

@@ -134,6 +134,63 @@ describe('embedded archives: candidates that are not archives are ignored', () =
     });
   });
 
+  it('reports a flood of plausible zip headers meant to hide a real one', async () => {
+    // Arrange: 40 stored-entry headers claiming 1 MiB each, a byte apart, inside a WAV data chunk
+    const header = Buffer.alloc(31);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(20, 4);
+    header.writeUInt32LE(1024 * 1024, 18);
+    header.writeUInt32LE(1024 * 1024, 22);
+    header.writeUInt16LE(1, 26);
+    header.write('a', 30, 'latin1');
+    const wav = minimalWav(60_000);
+    for (let i = 0; i < 40; i++) header.copy(wav, 100 + i * 32);
+    // Act (one archive level: the decoys' entries, which hold the later decoys, are not searched again)
+    const verdict = await createBuiltinEngine({ archiveLimits: { maxDepth: 1 } }).scan(chunked(wav), {
+      declaredContentType: 'audio/wav',
+    });
+    // Assert
+    expect(verdict.status).toBe('SUSPICIOUS');
+    expect(verdict.reason).toMatch(
+      /more than 32 embedded archive headers open at once \(at byte offset 1124 of object\)/,
+    );
+  });
+
+  it('reports decoys that nest into each other until the entry budget is spent', async () => {
+    // Arrange: the same decoys at full depth: each decoy's entry holds the later ones, which are searched again
+    const header = Buffer.alloc(31);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(20, 4);
+    header.writeUInt32LE(1024 * 1024, 18);
+    header.writeUInt32LE(1024 * 1024, 22);
+    header.writeUInt16LE(1, 26);
+    header.write('a', 30, 'latin1');
+    const wav = minimalWav(60_000);
+    for (let i = 0; i < 40; i++) header.copy(wav, 100 + i * 32);
+    // Act
+    const verdict = await createBuiltinEngine().scan(chunked(wav), { declaredContentType: 'audio/wav' });
+    // Assert
+    expect(verdict.status).toBe('SUSPICIOUS');
+    expect(verdict.reason).toMatch(/^archive guard maxEntries exceeded: more than 10000 entries/);
+  });
+
+  it('ignores zip headers that chain into each other (each stored entry starting with the next header)', async () => {
+    // Arrange: 40 stored-entry headers back to back: every entry's content looks like a nested zip
+    const header = Buffer.alloc(31);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(20, 4);
+    header.writeUInt32LE(1024 * 1024, 18);
+    header.writeUInt32LE(1024 * 1024, 22);
+    header.writeUInt16LE(1, 26);
+    header.write('a', 30, 'latin1');
+    const wav = minimalWav(600_000);
+    for (let i = 0; i < 40; i++) header.copy(wav, 100 + i * 31);
+    // Act
+    const verdict = await createBuiltinEngine().scan(chunked(wav), { declaredContentType: 'audio/wav' });
+    // Assert: no entry ever completes with a matching CRC, so nothing counts
+    expect(verdict.status).toBe('CLEAN');
+  });
+
   it('applies the bomb guards to embedded archives', async () => {
     // Arrange: a gzip of 64 MiB of zeros inside a WAV data chunk
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
