@@ -265,6 +265,13 @@ export function cleanCorpus(): readonly CorpusFile[] {
       writeFileSync(out('piped-live.webm'), webm);
     },
   );
+  add(
+    'live-clusters.webm',
+    'audio/webm',
+    'ffmpeg pipe, Cluster sizes unknown (as MediaRecorder writes them)',
+    () =>
+      writeFileSync(out('live-clusters.webm'), withUnknownClusterSizes(readFileSync(out('piped-live.webm')))),
+  );
   add('matroska.mkv', 'video/x-matroska', 'ffmpeg flac in mkv', () =>
     run('ffmpeg', [...FF, '-i', out('src.wav'), '-c:a', 'flac', out('matroska.mkv')]),
   );
@@ -446,6 +453,18 @@ function incrementalUpdate(pdf: Buffer): Buffer {
     `trailer\n<< /Size ${size + 1} /Root ${rootRef} /Info ${size} 0 R /Prev ${prevXref} >>\n` +
     `startxref\n${xrefAt}\n%%EOF\n`;
   return Buffer.concat([pdf, Buffer.from(update, 'latin1')]);
+}
+
+/** The WebM with every Cluster's size replaced by the "unknown" marker of the same length (a live recording). */
+function withUnknownClusterSizes(webm: Buffer): Buffer {
+  const copy = Buffer.from(webm);
+  const cluster = Buffer.from([0x1f, 0x43, 0xb6, 0x75]);
+  for (let at = copy.indexOf(cluster); at !== -1; at = copy.indexOf(cluster, at + 4)) {
+    const length = Math.clz32(copy[at + 4]!) - 23;
+    copy[at + 4] = 0xff >> (length - 1);
+    copy.fill(0xff, at + 5, at + 4 + length);
+  }
+  return copy;
 }
 
 let hostile: HostileFile[] | undefined;
