@@ -469,6 +469,14 @@ function withUnknownClusterSizes(webm: Buffer): Buffer {
 
 let hostile: HostileFile[] | undefined;
 
+/** Removes the corpus directory (call in `afterAll`: jest workers may end without running exit handlers). */
+export function removeMediaCorpus(): void {
+  if (root !== undefined) rmSync(root, { recursive: true, force: true });
+  root = undefined;
+  clean = undefined;
+  hostile = undefined;
+}
+
 /** Builds (once per process) the hostile corpus from the clean one. */
 export function hostileCorpus(): readonly HostileFile[] {
   if (hostile) return hostile;

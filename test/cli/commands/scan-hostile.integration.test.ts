@@ -9,7 +9,9 @@ import path from 'node:path';
 import { createBuiltinEngine, createClamdEngine, scanStream } from '../../../lambda/shared/scan';
 import type { ScanLine } from '../../../cli/commands/scan';
 import { getTestServers } from '../../support/integration/servers';
-import { cleanCorpus, hostileCorpus } from '../../support/media-corpus';
+import { removeMediaCorpus, cleanCorpus, hostileCorpus } from '../../support/media-corpus';
+
+afterAll(removeMediaCorpus);
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 

@@ -9,8 +9,11 @@ import {
 } from '../../../../lambda/shared/scan/builtin-engine';
 import { eicarBytes } from '../../../../lambda/shared/scan/eicar';
 import type { EngineVerdict } from '../../../../lambda/shared/scan/verdict';
-import { hostileCorpus, type CorpusFile } from '../../../support/media-corpus';
+import { removeMediaCorpus, hostileCorpus, type CorpusFile } from '../../../support/media-corpus';
+
 import { chunked, fromChunks, minimalPdf, minimalWav, pseudoRandom } from './fixtures';
+
+afterAll(removeMediaCorpus);
 
 function scanFile(
   file: CorpusFile,

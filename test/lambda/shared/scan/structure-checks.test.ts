@@ -3,8 +3,16 @@ import { readFileSync } from 'node:fs';
 import { createBuiltinEngine } from '../../../../lambda/shared/scan/builtin-engine';
 import { DEFAULT_ALLOWED_TYPES } from '../../../../lambda/shared/scan/media-types';
 import type { EngineVerdict } from '../../../../lambda/shared/scan/verdict';
-import { cleanCorpus, hostileCorpus, type CorpusFile } from '../../../support/media-corpus';
+import {
+  removeMediaCorpus,
+  cleanCorpus,
+  hostileCorpus,
+  type CorpusFile,
+} from '../../../support/media-corpus';
+
 import { chunked, minimalPdf, minimalPng, minimalWav } from './fixtures';
+
+afterAll(removeMediaCorpus);
 
 // Matroska is not a default upload type, but its structure is checked like WebM's, so the corpus holds one.
 const engine = createBuiltinEngine({ allowedTypes: [...DEFAULT_ALLOWED_TYPES, 'video/x-matroska'] });
