@@ -29,7 +29,10 @@ export const handler = createScanHandler({
     tableName: config.statusTable,
   }),
   engines: [
-    createBuiltinEngine({ allowedTypes: config.allowedTypes }),
+    createBuiltinEngine({
+      allowedTypes: config.allowedTypes,
+      allowEncryptedArchiveEntries: config.allowEncryptedArchiveEntries,
+    }),
     ...(config.clamd ? [createClamdEngine({ host: config.clamd.host, port: config.clamd.port })] : []),
   ],
   config: {

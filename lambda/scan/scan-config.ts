@@ -20,6 +20,7 @@ const schema = z.object({
     .or(z.literal('')),
   [HANDLER_ENV.GUARDDUTY_INCONCLUSIVE_VERDICT]: z.enum(['ERROR', 'SUSPICIOUS']).default('ERROR'),
   [HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT]: maxReceiveCountSetting,
+  [HANDLER_ENV.SCAN_ALLOW_ENCRYPTED_ENTRIES]: z.enum(['true', 'false']).default('false'),
 });
 
 export interface ScanHandlerConfig {
@@ -32,6 +33,8 @@ export interface ScanHandlerConfig {
   readonly guardDutyInconclusive: 'ERROR' | 'SUSPICIOUS';
   /** The intake queue's maxReceiveCount; unset: dead-letter reasons are not recorded. */
   readonly dlqMaxReceiveCount?: number;
+  /** Encrypted archive entries are accepted uninspected. */
+  readonly allowEncryptedArchiveEntries: boolean;
 }
 
 /** Reads the scan handler's environment (called once, at cold start). */
@@ -56,5 +59,6 @@ export function loadScanConfig(env: Readonly<Record<string, string | undefined>>
     ...(values[HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT] !== undefined
       ? { dlqMaxReceiveCount: values[HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT] }
       : {}),
+    allowEncryptedArchiveEntries: values[HANDLER_ENV.SCAN_ALLOW_ENCRYPTED_ENTRIES] === 'true',
   };
 }

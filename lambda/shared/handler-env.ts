@@ -32,6 +32,8 @@ export const HANDLER_ENV = {
   DLQ_MAX_RECEIVE_COUNT: 'STOWAGE_DLQ_MAX_RECEIVE_COUNT',
   /** `host:port` of a clamd (fleet); unset = ClamAV engine off. */
   CLAMD_ADDRESS: 'STOWAGE_CLAMD_ADDRESS',
+  /** `true`: encrypted archive entries are accepted uninspected (config intake.scan.allowEncryptedArchiveEntries). */
+  SCAN_ALLOW_ENCRYPTED_ENTRIES: 'STOWAGE_SCAN_ALLOW_ENCRYPTED_ENTRIES',
   /** What a GuardDuty UNSUPPORTED / FAILED / ACCESS_DENIED result becomes: `ERROR` or `SUSPICIOUS`. */
   GUARDDUTY_INCONCLUSIVE_VERDICT: 'STOWAGE_GUARDDUTY_INCONCLUSIVE_VERDICT',
   /** Name of the backups bucket. */

@@ -105,6 +105,8 @@ const base: EnvDefinition = {
     },
     logLevel: 'INFO',
     clamdAddress: undefined,
+    // Encrypted archive entries cannot be inspected, so they are SUSPICIOUS.
+    scan: { allowEncryptedArchiveEntries: false },
     guardDuty: { malwareProtection: false, inconclusiveVerdict: 'ERROR' },
     // Days a status record lives after its upload was presigned (DynamoDB TTL, set by the intake API).
     statusRetentionDays: DEFAULT_STATUS_TTL_DAYS,

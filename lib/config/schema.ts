@@ -345,6 +345,13 @@ export const configSchema = z
       logLevel: z.enum(LOG_LEVELS),
       /** `host:port` of a clamd (fleet) the scan handler streams to. Unset: the ClamAV engine is off. */
       clamdAddress: hostPort.optional(),
+      scan: z.object({
+        /**
+         * Accept encrypted archive entries (zip -P, AES) without inspecting them. false (the default): an entry the
+         * scanner cannot read is SUSPICIOUS ("cannot inspect: encrypted entry NAME").
+         */
+        allowEncryptedArchiveEntries: z.boolean(),
+      }),
       guardDuty: z.object({
         /** Protect the uploads bucket with a GuardDuty Malware Protection plan and consume its results. */
         malwareProtection: z.boolean(),

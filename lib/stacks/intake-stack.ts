@@ -166,6 +166,9 @@ export class IntakeStack extends Stack {
       // The intake queue's maxReceiveCount: the last failing delivery records the dead-letter reason.
       [HANDLER_ENV.DLQ_MAX_RECEIVE_COUNT]: String(config.intake.dlqMaxReceiveCount),
       ...(config.intake.clamdAddress ? { [HANDLER_ENV.CLAMD_ADDRESS]: config.intake.clamdAddress } : {}),
+      ...(config.intake.scan.allowEncryptedArchiveEntries
+        ? { [HANDLER_ENV.SCAN_ALLOW_ENCRYPTED_ENTRIES]: 'true' }
+        : {}),
     });
     this.quarantineHandler = this.handler(
       'QuarantineHandler',

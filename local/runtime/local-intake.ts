@@ -47,6 +47,8 @@ export interface LocalIntakeOptions {
   readonly maxUploadBytes: number;
   /** Lifetime of a presigned POST, in seconds. Default 900. */
   readonly presignExpirySeconds?: number;
+  /** Accept encrypted archive entries uninspected (config intake.scan). Default false: SUSPICIOUS. */
+  readonly allowEncryptedArchiveEntries?: boolean;
   /** What an inconclusive GuardDuty result becomes. Default `ERROR`. */
   readonly guardDutyInconclusive?: InconclusivePolicy;
   /**
@@ -169,7 +171,10 @@ export async function createLocalIntake(options: LocalIntakeOptions): Promise<Lo
       results: new LocalResultsPublisher({ quarantine: quarantineQueue, process: processQueue }),
       statusStore,
       engines: [
-        createBuiltinEngine({ allowedTypes: options.allowedContentTypes }),
+        createBuiltinEngine({
+          allowedTypes: options.allowedContentTypes,
+          allowEncryptedArchiveEntries: options.allowEncryptedArchiveEntries ?? false,
+        }),
         ...(options.clamd
           ? [
               createClamdEngine({

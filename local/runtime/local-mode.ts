@@ -281,6 +281,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
         maxUploadBytes: config.uploads.maxSizeBytes,
         presignExpirySeconds: config.uploads.presignExpirySeconds,
         guardDutyInconclusive: config.intake.guardDuty.inconclusiveVerdict,
+        allowEncryptedArchiveEntries: config.intake.scan.allowEncryptedArchiveEntries,
         queues: {
           maxReceiveCount: config.intake.dlqMaxReceiveCount,
           batchSize: config.intake.handlers.scan.batchSize,

@@ -210,6 +210,12 @@ StreamMaxLength ${limit}
 MaxFileSize ${limit}
 MaxScanSize ${limit}
 AlertExceedsMax yes
+# Look inside archives, documents and files embedded in other files; what cannot be read is an alert.
+ScanArchive yes
+ScanPDF yes
+ScanOLE2 yes
+ScanHTML yes
+AlertEncrypted yes
 `;
 }
 

@@ -23,6 +23,16 @@ export interface BuiltinEngineOptions {
   /** Executables and scripts inside archives are SUSPICIOUS. Default true. */
   readonly flagExecutablesInArchives?: boolean;
   /**
+   * Accept encrypted archive entries (zip traditional or AES encryption) without inspecting them. Default false:
+   * an encrypted entry cannot be inspected, so it is SUSPICIOUS ("cannot inspect: encrypted entry …").
+   */
+  readonly allowEncryptedArchiveEntries?: boolean;
+  /**
+   * Check that the object is a complete, consistent instance of its detected type, with nothing after or inside
+   * it that its structure does not account for. Default true.
+   */
+  readonly checkStructure?: boolean;
+  /**
    * Verdict for a zero-byte object. Default SUSPICIOUS: an empty object carries none of the content its declared
    * type promises, the upload API never issues a URL for size 0, so one in the bucket bypassed or broke the flow.
    */
@@ -42,6 +52,8 @@ export function createBuiltinEngine(options: BuiltinEngineOptions = {}): ScanEng
     limits,
     inspectArchives: options.inspectArchives ?? true,
     flagExecutablesInArchives: options.flagExecutablesInArchives ?? true,
+    allowEncryptedEntries: options.allowEncryptedArchiveEntries ?? false,
+    checkStructure: options.checkStructure ?? true,
   };
   const emptyObjectStatus = options.emptyObjectStatus ?? 'SUSPICIOUS';
 

@@ -1,9 +1,12 @@
+import type { ArchiveWalkerHost } from './archive-walker';
 import { createEicarMatcher, EICAR_SIGNATURE } from './eicar';
-import { GzipDecoder } from './gzip-decoder';
+import { EmbeddedArchiveFinder } from './embedded-archives';
+import { GzipWalker } from './gzip-walker';
 import type { ContentSink, InspectionState } from './inspection-state';
 import { detectType, MAGIC_HEAD_BYTES, type DetectedType } from './magic-bytes';
 import type { SequenceMatcher } from './sequence-matcher';
-import { ZipDecoder } from './zip-decoder';
+import { createStructureWalker } from './structure';
+import { ZipWalker } from './zip-walker';
 
 /**
  * Inspects one piece of content, the object itself (depth 0) or an archive entry (depth ≥ 1): EICAR anywhere in
@@ -17,6 +20,8 @@ export class ContentInspector implements ContentSink {
   private headLength = 0;
   private decided = false;
   private decoder: ContentSink | undefined;
+  private embedded: ContentSink | undefined;
+  private structure: ContentSink | undefined;
   private detectedType: DetectedType | undefined;
   private bytes = 0;
 
@@ -47,7 +52,9 @@ export class ContentInspector implements ContentSink {
       return;
     }
     if (this.decided) {
+      this.structure?.write(chunk);
       if (this.decoder && !this.state.archivesHalted) this.decoder.write(chunk);
+      if (this.embedded && !this.state.archivesHalted) this.embedded.write(chunk);
       return;
     }
     this.head.push(chunk);
@@ -58,7 +65,9 @@ export class ContentInspector implements ContentSink {
   end(): void {
     if (this.state.infected) return;
     if (!this.decided) this.decide();
+    this.structure?.end();
     if (this.decoder && !this.state.archivesHalted) this.decoder.end();
+    if (this.embedded && !this.state.archivesHalted) this.embedded.end();
   }
 
   private decide(): void {
@@ -67,15 +76,27 @@ export class ContentInspector implements ContentSink {
     this.head = [];
     this.detectedType = buffered.length > 0 ? detectType(buffered.subarray(0, MAGIC_HEAD_BYTES)) : undefined;
     const detected = this.detectedType;
-    if (!detected) return;
+    if (!detected) {
+      // Content of no known type can still hide an archive.
+      this.findEmbeddedArchives(buffered);
+      return;
+    }
 
     const { category, family } = detected.type;
+    if (this.depth === 0 && this.state.options.checkStructure) {
+      this.structure = createStructureWalker(family, (detail) => this.state.suspicious(detail));
+      this.structure?.write(buffered);
+    }
     if (this.depth > 0 && this.state.options.flagExecutablesInArchives) {
       if (category === 'executable' || category === 'script') {
         this.state.suspicious(`archive entry ${this.path} holds code (${detected.description})`);
       }
     }
-    if (!this.state.options.inspectArchives || (family !== 'zip' && family !== 'gzip')) return;
+    if (!this.state.options.inspectArchives) return;
+    if (family !== 'zip' && family !== 'gzip') {
+      this.findEmbeddedArchives(buffered);
+      return;
+    }
     if (this.state.archivesHalted) return;
     const level = this.depth + 1;
     if (level > this.state.limits.maxDepth) {
@@ -85,12 +106,27 @@ export class ContentInspector implements ContentSink {
       );
       return;
     }
-    const createChild = (childPath: string): ContentSink =>
-      new ContentInspector(this.state, level, childPath);
-    this.decoder =
-      family === 'zip'
-        ? new ZipDecoder(this.state, this.path, createChild)
-        : new GzipDecoder(this.state, this.path, createChild);
+    const host: ArchiveWalkerHost = {
+      mode: 'archive',
+      state: this.state,
+      path: this.path,
+      baseOffset: 0,
+      allowEncrypted: this.state.options.allowEncryptedEntries,
+      createChild: (childPath) => new ContentInspector(this.state, level, childPath),
+      confirm: () => undefined,
+    };
+    this.decoder = family === 'zip' ? new ZipWalker(host) : new GzipWalker(host);
     this.decoder.write(buffered);
+  }
+
+  /** Archives hidden inside other content are walked one level deeper, like entries. */
+  private findEmbeddedArchives(buffered: Uint8Array): void {
+    if (!this.state.options.inspectArchives || this.depth + 1 > this.state.limits.maxDepth) return;
+    this.embedded = new EmbeddedArchiveFinder(
+      this.state,
+      this.path,
+      (state, childPath) => new ContentInspector(state, this.depth + 1, childPath),
+    );
+    this.embedded.write(buffered);
   }
 }

@@ -45,6 +45,21 @@ export interface InspectionOptions {
   readonly limits: ArchiveLimits;
   readonly inspectArchives: boolean;
   readonly flagExecutablesInArchives: boolean;
+  /** Encrypted archive entries are accepted without inspection instead of being SUSPICIOUS. */
+  readonly allowEncryptedEntries: boolean;
+  /** Check that the object is a complete, consistent instance of its detected type. */
+  readonly checkStructure: boolean;
+}
+
+/** Budgets the guards count against, shared by every archive found in one object. */
+export interface InspectionBudget {
+  expandedBytes: number;
+  entries: number;
+  /**
+   * The object's own state. A budget spent anywhere (a probe's nested candidates included) is reported there, so
+   * a flood of decoy candidates cannot exhaust the budget and leave a real archive after them uninspected.
+   */
+  owner?: InspectionState;
 }
 
 /** Receives the bytes of one piece of content (the object, or one archive entry). */
@@ -58,17 +73,45 @@ export type ChildFactory = (path: string) => ContentSink;
 
 export class InspectionState {
   readonly findings: Finding[] = [];
-  expandedBytes = 0;
-  entries = 0;
   /** Set once a signature matched: nothing more can change the verdict. */
   infected = false;
   /** Set once an archive guard tripped or an archive was unreadable: decompression stops everywhere. */
   archivesHalted = false;
+  /**
+   * Set once a guard against decompression bombs tripped (expanded bytes, ratio): real compressed data did that,
+   * so an embedded-archive candidate counts even before one of its entries completes.
+   */
+  bombGuardTripped = false;
 
-  constructor(readonly options: InspectionOptions) {}
+  /**
+   * @param budget shared with the object's other states: an embedded-archive probe gets a state of its own (its
+   * findings count only once it is confirmed) but spends the object's budgets
+   */
+  constructor(
+    readonly options: InspectionOptions,
+    readonly budget: InspectionBudget = { expandedBytes: 0, entries: 0 },
+  ) {
+    budget.owner ??= this;
+  }
 
   get limits(): ArchiveLimits {
     return this.options.limits;
+  }
+
+  get expandedBytes(): number {
+    return this.budget.expandedBytes;
+  }
+
+  /** Takes over the findings of a confirmed embedded-archive probe. */
+  adopt(findings: readonly Finding[]): void {
+    for (const finding of findings) {
+      if (finding.status === 'INFECTED') {
+        if (this.infected) continue;
+        this.infected = true;
+        this.archivesHalted = true;
+      }
+      this.findings.push(finding);
+    }
   }
 
   infectedBy(signature: string, where: string): void {
@@ -86,6 +129,7 @@ export class InspectionState {
   guardTripped(guard: keyof ArchiveLimits, detail: string): void {
     if (this.archivesHalted) return;
     this.archivesHalted = true;
+    if (guard === 'maxExpandedBytes' || guard === 'maxCompressionRatio') this.bombGuardTripped = true;
     this.suspicious(`archive guard ${guard} exceeded: ${detail}`);
   }
 
@@ -98,9 +142,11 @@ export class InspectionState {
 
   /** Counts decompressed bytes against the total budget; false once the budget is exceeded. */
   addExpanded(bytes: number): boolean {
-    this.expandedBytes += bytes;
-    if (this.expandedBytes > this.limits.maxExpandedBytes) {
-      this.guardTripped('maxExpandedBytes', `more than ${this.limits.maxExpandedBytes} bytes decompressed`);
+    this.budget.expandedBytes += bytes;
+    if (this.budget.expandedBytes > this.limits.maxExpandedBytes) {
+      const detail = `more than ${this.limits.maxExpandedBytes} bytes decompressed`;
+      this.guardTripped('maxExpandedBytes', detail);
+      this.budget.owner?.guardTripped('maxExpandedBytes', detail);
       return false;
     }
     return true;
@@ -108,9 +154,11 @@ export class InspectionState {
 
   /** Counts one archive entry; false once there are too many. */
   addEntry(where: string): boolean {
-    this.entries += 1;
-    if (this.entries > this.limits.maxEntries) {
-      this.guardTripped('maxEntries', `more than ${this.limits.maxEntries} entries (at ${where})`);
+    this.budget.entries += 1;
+    if (this.budget.entries > this.limits.maxEntries) {
+      const detail = `more than ${this.limits.maxEntries} entries (at ${where})`;
+      this.guardTripped('maxEntries', detail);
+      this.budget.owner?.guardTripped('maxEntries', detail);
       return false;
     }
     return true;

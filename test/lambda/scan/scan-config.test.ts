@@ -20,6 +20,7 @@ describe('loadScanConfig', () => {
     });
     expect(config.clamd).toBeUndefined();
     expect(config.allowedTypes).toContain('image/png');
+    expect(config.allowEncryptedArchiveEntries).toBe(false);
   });
 
   it('parses the clamd address, allowed types and GuardDuty policy', () => {
@@ -42,6 +43,16 @@ describe('loadScanConfig', () => {
     expect(loadScanConfig(BASE).dlqMaxReceiveCount).toBeUndefined();
     expect(() => loadScanConfig({ ...BASE, STOWAGE_DLQ_MAX_RECEIVE_COUNT: '0' })).toThrow(
       /STOWAGE_DLQ_MAX_RECEIVE_COUNT/,
+    );
+  });
+
+  it('reads the encrypted-entry switch and rejects anything but true or false', () => {
+    // Arrange / Act
+    const config = loadScanConfig({ ...BASE, STOWAGE_SCAN_ALLOW_ENCRYPTED_ENTRIES: 'true' });
+    // Assert
+    expect(config.allowEncryptedArchiveEntries).toBe(true);
+    expect(() => loadScanConfig({ ...BASE, STOWAGE_SCAN_ALLOW_ENCRYPTED_ENTRIES: 'yes' })).toThrow(
+      /STOWAGE_SCAN_ALLOW_ENCRYPTED_ENTRIES/,
     );
   });
 

@@ -74,6 +74,17 @@ describe('environment configs', () => {
     expect(intake.clamdAddress).toBeUndefined();
   });
 
+  it('keeps encrypted archive entries SUSPICIOUS in every env unless overridden', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      expect(loadConfig(env, { environment: {} }).intake.scan.allowEncryptedArchiveEntries).toBe(false);
+    }
+    const relaxed = loadConfig('dev', {
+      environment: {},
+      overrides: { intake: { scan: { allowEncryptedArchiveEntries: true } } },
+    });
+    expect(relaxed.intake.scan.allowEncryptedArchiveEntries).toBe(true);
+  });
+
   it('protects uploads with GuardDuty in staging and prod, and prod only trusts an https issuer', () => {
     const dev = loadConfig('dev', { environment: {} });
     const staging = loadConfig('staging', { environment: {} });
