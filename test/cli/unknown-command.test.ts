@@ -6,7 +6,7 @@ import { findUnknownCommand } from '../../cli/unknown-command';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 const ROOT_COMMANDS = ['scan', 'backup', 'report', 'cleanup', 'doctor', 'local'];
-const BACKUP_COMMANDS = ['push', 'list', 'pull', 'archive', 'restore', 'verify'];
+const BACKUP_COMMANDS = ['push', 'list', 'pull', 'delete', 'archive', 'restore', 'verify'];
 
 function unknownIn(...args: string[]) {
   return findUnknownCommand(buildProgram(['node', 'stowage', ...args]), args);
