@@ -234,6 +234,10 @@ export class SecureBucket extends Construct {
           's3:GetObjectVersionForReplication',
           's3:GetObjectVersionAcl',
           's3:GetObjectVersionTagging',
+          // S3 replicates each version's retention and legal hold from an Object Lock bucket, and fails without these.
+          ...(props.objectLockRetentionDays !== undefined
+            ? ['s3:GetObjectRetention', 's3:GetObjectLegalHold']
+            : []),
         ],
         resources: [this.bucket.arnForObjects('*')],
       }),
@@ -250,7 +254,8 @@ export class SecureBucket extends Construct {
         conditions: {
           'ForAnyValue:StringEquals': { 'kms:ResourceAliases': replication.replicaKeyAliasName },
           StringEquals: { 'kms:ViaService': `s3.${replication.destinationRegion}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${destinationArn}/*` },
+          // With S3 Bucket Keys (every Stowage bucket) the context is the bucket's ARN, else the object's.
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [destinationArn, `${destinationArn}/*`] },
         },
       }),
     ];
@@ -262,7 +267,9 @@ export class SecureBucket extends Construct {
           resources: [props.encryptionKey.keyArn],
           conditions: {
             StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` },
-            StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${this.bucket.bucketArn}/*` },
+            StringLike: {
+              'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, `${this.bucket.bucketArn}/*`],
+            },
           },
         }),
       );

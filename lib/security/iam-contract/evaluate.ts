@@ -1,5 +1,5 @@
 import type { RequestAnalysis, Simulation } from '@cloud-copilot/iam-simulate';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import type { DeploymentModel, PolicyDocument, RoleModel } from './deployment-model';
 import type { RequiredPermission } from './sdk-call';
 
@@ -37,6 +37,12 @@ export async function evaluatePermission(
     ),
     ...permission.context,
   };
+  if (permission.resource.startsWith('arn:aws:kms:')) {
+    const aliases = [...model.keyAliases]
+      .filter(([, keyArn]) => keyArn === permission.resource)
+      .map(([aliasArn]) => aliasArn.slice(aliasArn.indexOf(':alias/') + 1));
+    if (aliases.length > 0) contextVariables['kms:ResourceAliases'] = aliases;
+  }
   if ('kms:ViaService' in permission.context) {
     contextVariables['aws:CalledVia'] = [
       String(permission.context['kms:ViaService']).replace(/\.[a-z0-9-]+\.amazonaws\.com$/, '.amazonaws.com'),
@@ -61,7 +67,22 @@ export async function evaluatePermission(
       `simulator refused ${permission.action} on ${permission.resource} (${permission.because}): ${result.errors.message} ${JSON.stringify(result.errors)}`,
     );
   }
-  const verdict = result.overallResult as Verdict;
+  let verdict = result.overallResult as Verdict;
+  const ignored: string[] = result.resultType === 'single' ? (result.result.ignoredContextKeys ?? []) : [];
+  if (ignored.some((key) => key.toLowerCase().startsWith('kms:encryptioncontext:'))) {
+    // iam-simulate 0.1.173 validates variable keys by their `/` suffix only and so drops every
+    // kms:EncryptionContext:<key> (the key contains ':'). The inputs passed validation above: evaluate again with
+    // the full request context, which the engine itself handles.
+    // Its unsafe path loads the resource policy without a name, which its analysis needs: hand it over in the
+    // already-validated form (@cloud-copilot/iam-policy ValidatedPolicy) with one.
+    const named = resourcePolicy && {
+      __validated: true,
+      policyDocument: resourcePolicy,
+      metadata: { name: 'resource policy' },
+      errors: [],
+    };
+    verdict = runUnsafeSimulation({ ...simulation, resourcePolicy: named }, {}) as Verdict;
+  }
   const detail =
     verdict === 'Allowed'
       ? ''
