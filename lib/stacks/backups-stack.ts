@@ -46,7 +46,7 @@ export interface BackupsStackProps extends StowageStackProps {
 }
 
 /**
- * Backups (ARCHITECTURE.md, backups): the nightly verification handler, the EventBridge Scheduler schedule that
+ * Backups (docs/architecture.md, backups): the nightly verification handler, the EventBridge Scheduler schedule that
  * runs it, the queue that keeps runs which never completed, and the role backup writers assume.
  *
  * The verifier reports failures to the operations topic, which the Operations stack owns. That stack depends on
