@@ -14,9 +14,10 @@ export interface LoadConfigOptions {
   /** Deep-merged over the env definition before validation (tests, one-off overrides). */
   readonly overrides?: DeepPartial<StowageConfig>;
   /**
-   * The config is for a synth that deploys (bin/app.ts): staging and prod must name their account (the caller's
-   * credentials never choose it), and the CDK's account and region (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION, from
-   * the credentials and profile) must match the env's. @default false (reading the config: the CLI, tests)
+   * The config is for a synth that may deploy (bin/app.ts): when the CDK found credentials (CDK_DEFAULT_ACCOUNT),
+   * staging and prod must name their account (the credentials never choose it), and the credentials' account and the
+   * CDK's region (CDK_DEFAULT_REGION, from AWS_REGION or the profile) must match the env's.
+   * @default false (reading the config: the CLI, tests)
    */
   readonly deploy?: boolean;
 }
@@ -62,7 +63,9 @@ export function loadConfig(envName: string, options: LoadConfigOptions = {}): St
     },
     options.overrides ?? {},
   );
-  if (options.deploy) {
+  // The CDK CLI sets CDK_DEFAULT_ACCOUNT only when it found credentials: without them nothing can be deployed, so a
+  // synth without credentials (CI, `npm run synth:all`) is checked by the rule packs alone.
+  if (options.deploy && environment.CDK_DEFAULT_ACCOUNT !== undefined) {
     const problems = deployTargetProblems(envName, resolved, explicitAccount, accountRequired, environment);
     if (problems.length > 0) throw new ConfigError(envName, problems);
   }

@@ -186,6 +186,11 @@ describe('deploy target', () => {
     );
   });
 
+  it('checks nothing without credentials (nothing can be deployed): synth:all and CI synthesize every env', () => {
+    const config = loadConfig('prod', { environment: { CDK_DEFAULT_REGION: 'us-east-1' }, deploy: true });
+    expect(config).toMatchObject({ account: PLACEHOLDER_ACCOUNT, region: 'eu-west-1' });
+  });
+
   it('deploys an env that names its account with matching credentials and region', () => {
     const config = loadConfig('prod', {
       environment: { CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'eu-west-1' },
