@@ -8,7 +8,7 @@ import { createStowage } from '../lib/stowage-app';
 const app = new App();
 const envName = String(app.node.tryGetContext('env') ?? 'dev');
 try {
-  const config = loadConfig(envName, { environment: process.env });
+  const config = loadConfig(envName, { environment: process.env, deploy: true });
   enforceRulePacks(app);
   createStowage(app, config);
 } catch (error) {

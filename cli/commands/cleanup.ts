@@ -21,7 +21,7 @@ export const CLEANUP_BUCKETS = ['uploads', 'processed', 'quarantine', 'backups']
 export type CleanupBucket = (typeof CLEANUP_BUCKETS)[number] & BucketPurpose;
 export const DEFAULT_CLEANUP_BUCKETS: readonly CleanupBucket[] = ['uploads', 'processed'];
 
-/** The part of each bucket cleanup ever looks at (ARCHITECTURE.md key layout); nothing outside it is deleted. */
+/** The part of each bucket cleanup ever looks at (docs/architecture.md key layout); nothing outside it is deleted. */
 export const CLEANUP_SCOPES: Readonly<Record<CleanupBucket, string>> = {
   uploads: 'uploads/',
   processed: 'processed/',

@@ -77,7 +77,7 @@ export interface StowageReport {
   readonly incompleteUploads: readonly IncompleteUpload[];
 }
 
-/** The statuses every report shows, zero or not (ARCHITECTURE.md object tags). */
+/** The statuses every report shows, zero or not (docs/architecture.md object tags). */
 export const UPLOAD_STATUSES = ['PENDING', 'CLEAN', 'INFECTED', 'SUSPICIOUS', 'ERROR'] as const;
 
 const DEFAULT_CONCURRENCY = 16;

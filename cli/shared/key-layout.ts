@@ -1,5 +1,5 @@
 /**
- * What the key layout of ARCHITECTURE.md says about a key, as far as `report` and `cleanup` need it:
+ * What the key layout of docs/architecture.md says about a key, as far as `report` and `cleanup` need it:
  * `uploads/<userId>/…`, `processed/<userId>/…` (+ `<key>.manifest.json`), `quarantine/<uploadId>/<name>`,
  * `backups/<source>/…`, `test/…`, `reports/…`.
  */

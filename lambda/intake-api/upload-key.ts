@@ -1,7 +1,7 @@
 import { userKeySegment } from './user-key-segment';
 
 /**
- * The uploads-bucket key of a new upload (ARCHITECTURE.md): `uploads/<userId>/<yyyy>/<mm>/<dd>/<uploadId>.<ext>`,
+ * The uploads-bucket key of a new upload (docs/architecture.md): `uploads/<userId>/<yyyy>/<mm>/<dd>/<uploadId>.<ext>`,
  * dated in UTC. `userId` is the key-safe form of the JWT subject; `extension` comes from the content type.
  */
 export function uploadKey(subject: string, date: Date, uploadId: string, extension: string): string {

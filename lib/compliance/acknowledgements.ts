@@ -89,8 +89,8 @@ export const ACKNOWLEDGEMENTS = {
   replicaBucketWithoutObjectLock: {
     rules: [`${GUARD}s3_bucket_object_lock_enabled_check`],
     reason:
-      'Replicas are written only by S3 replication, are versioned, and delete markers replicate as on the source; the source backups bucket carries the Object Lock retention.',
-    where: 'Replica: processed and backups replica buckets',
+      'Replicas are written only by S3 replication, are versioned, and delete markers replicate as on the source. Where the source backups bucket has Object Lock (prod), its replica has the same retention (S3 replicates from a locked bucket only into a locked one), so this applies only to the processed replica and to backups replicas of envs without Object Lock.',
+    where: 'Replica: the processed replica; the backups replica where backups have no Object Lock',
   },
   replicaNotReplicatedFurther: {
     rules: [`${NIST}-S3BucketReplicationEnabled`, `${HIPAA}-S3BucketReplicationEnabled`],

@@ -5,9 +5,12 @@ import { BACKUP_SOURCE_DEFAULTS } from './schema';
 
 /** Settings every environment starts from; each environment below overrides what differs. */
 export type EnvDefinition = Omit<StowageConfig, 'envName' | 'account' | 'region'> & {
-  /** The env's AWS account. Placeholder until set; CDK_DEFAULT_ACCOUNT fills it when this is undefined. */
+  /**
+   * The env's AWS account. Required to deploy staging and prod; dev falls back to the credentials' account
+   * (CDK_DEFAULT_ACCOUNT). Reading the config without it (CLI, tests) uses PLACEHOLDER_ACCOUNT.
+   */
   readonly account?: string;
-  /** The env's primary region. CDK_DEFAULT_REGION fills it when this is undefined. */
+  /** The env's primary region. @default DEFAULT_REGION (eu-west-1); never the CDK's or the profile's region. */
   readonly region?: string;
 };
 
@@ -132,8 +135,8 @@ const base: EnvDefinition = {
 };
 
 /**
- * The environments. Accounts are placeholders that need no AWS lookup: set them here (or leave
- * them undefined and deploy with credentials, so that CDK_DEFAULT_ACCOUNT fills them in).
+ * The environments. Set staging's and prod's account here before their first deploy (docs/deploy.md): a deploying
+ * synth refuses them without one. Dev may stay undefined and follow the deploying credentials.
  */
 export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
   dev: {
@@ -191,8 +194,8 @@ export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
   },
 };
 
-/** Account used when neither the env nor CDK_DEFAULT_ACCOUNT names one: synth needs no AWS lookup. */
+/** Account of a config read without one (CLI, tests): synth needs no AWS lookup. Deploying refuses it for staging and prod. */
 export const PLACEHOLDER_ACCOUNT = '123456789012';
 
-/** Region used when neither the env nor CDK_DEFAULT_REGION names one. */
-export const PLACEHOLDER_REGION = 'eu-west-1';
+/** Region of an env that names none. */
+export const DEFAULT_REGION = 'eu-west-1';

@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION } from './environments';
+import { DEFAULT_REGION, ENVIRONMENTS, PLACEHOLDER_ACCOUNT } from './environments';
 import type { EnvName, StowageConfig } from './schema';
 import { configSchema, ENV_NAMES } from './schema';
 import { ConfigError } from './config-error';
@@ -13,7 +13,17 @@ export interface LoadConfigOptions {
   readonly environment?: Readonly<Record<string, string | undefined>>;
   /** Deep-merged over the env definition before validation (tests, one-off overrides). */
   readonly overrides?: DeepPartial<StowageConfig>;
+  /**
+   * The config is for a synth that may deploy (bin/app.ts): when the CDK found credentials (CDK_DEFAULT_ACCOUNT),
+   * staging and prod must name their account (the credentials never choose it), and the credentials' account and the
+   * CDK's region (CDK_DEFAULT_REGION, from AWS_REGION or the profile) must match the env's.
+   * @default false (reading the config: the CLI, tests)
+   */
+  readonly deploy?: boolean;
 }
+
+/** Envs that deploy only into the account their definition names. */
+const ACCOUNT_REQUIRED: readonly EnvName[] = ['staging', 'prod'];
 
 export type DeepPartial<T> = T extends readonly unknown[]
   ? T
@@ -37,15 +47,28 @@ export function loadConfig(envName: string, options: LoadConfigOptions = {}): St
   }
   const environment = options.environment ?? {};
   const definition = ENVIRONMENTS[envName];
+  const explicitAccount = options.overrides?.account ?? definition.account;
+  const accountRequired = ACCOUNT_REQUIRED.includes(envName);
   const resolved = deepMerge(
     {
       ...definition,
       envName,
-      account: definition.account ?? environment.CDK_DEFAULT_ACCOUNT ?? PLACEHOLDER_ACCOUNT,
-      region: definition.region ?? environment.CDK_DEFAULT_REGION ?? PLACEHOLDER_REGION,
+      // Only dev may follow the caller's credentials; staging and prod name theirs (deploy refuses the placeholder).
+      account:
+        definition.account ??
+        (accountRequired ? undefined : environment.CDK_DEFAULT_ACCOUNT) ??
+        PLACEHOLDER_ACCOUNT,
+      // The env's own region, else eu-west-1: never CDK_DEFAULT_REGION, which is us-east-1 without a profile.
+      region: definition.region ?? DEFAULT_REGION,
     },
     options.overrides ?? {},
   );
+  // The CDK CLI sets CDK_DEFAULT_ACCOUNT only when it found credentials: without them nothing can be deployed, so a
+  // synth without credentials (CI, `npm run synth:all`) is checked by the rule packs alone.
+  if (options.deploy && environment.CDK_DEFAULT_ACCOUNT !== undefined) {
+    const problems = deployTargetProblems(envName, resolved, explicitAccount, accountRequired, environment);
+    if (problems.length > 0) throw new ConfigError(envName, problems);
+  }
   const result = configSchema.safeParse(resolved);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
@@ -57,6 +80,39 @@ export function loadConfig(envName: string, options: LoadConfigOptions = {}): St
     throw new ConfigError(envName, problems);
   }
   return result.data;
+}
+
+/** Why a deploying synth must not go ahead: an unnamed account, or credentials or a profile for another place. */
+function deployTargetProblems(
+  envName: EnvName,
+  resolved: { account?: unknown; region?: unknown },
+  explicitAccount: string | undefined,
+  accountRequired: boolean,
+  environment: Readonly<Record<string, string | undefined>>,
+): string[] {
+  const problems: string[] = [];
+  if (accountRequired && explicitAccount === undefined) {
+    problems.push(
+      `account: ${envName} deploys only into the account it names; set ENVIRONMENTS.${envName}.account in ` +
+        "lib/config/environments.ts (the credentials' account is never used for staging or prod)",
+    );
+  }
+  const cdkAccount = environment.CDK_DEFAULT_ACCOUNT;
+  if (explicitAccount !== undefined && cdkAccount !== undefined && cdkAccount !== resolved.account) {
+    problems.push(
+      `account: your credentials belong to account ${cdkAccount} (CDK_DEFAULT_ACCOUNT) but ${envName} deploys to ` +
+        `${String(resolved.account)}: use credentials of that account`,
+    );
+  }
+  const cdkRegion = environment.CDK_DEFAULT_REGION;
+  if (cdkRegion !== undefined && cdkRegion !== resolved.region) {
+    problems.push(
+      `region: the synth runs for region ${cdkRegion} (CDK_DEFAULT_REGION, from AWS_REGION or your profile; ` +
+        `us-east-1 when neither is set) but ${envName}'s region is ${String(resolved.region)}: ` +
+        `set AWS_REGION=${String(resolved.region)} (or the profile's region), or change ENVIRONMENTS.${envName}.region`,
+    );
+  }
+  return problems;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

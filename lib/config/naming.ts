@@ -123,7 +123,7 @@ export function backupsScheduleGroupName(config: Pick<StowageConfig, 'envName'>)
   return `stowage-${config.envName}-backups`;
 }
 
-/** The five buckets of an env (ARCHITECTURE.md "Buckets"), as named in tags and local bucket names. */
+/** The five buckets of an env (docs/architecture.md "Buckets"), as named in tags and local bucket names. */
 export const BUCKET_PURPOSES = ['uploads', 'processed', 'quarantine', 'backups', 'access-logs'] as const;
 export type BucketPurpose = (typeof BUCKET_PURPOSES)[number];
 

@@ -49,7 +49,7 @@ const ACCESS_LOG_FIELDS = {
 };
 
 /**
- * The presign/status HTTP API (ARCHITECTURE.md, upload flow): `POST /uploads` and
+ * The presign/status HTTP API (docs/architecture.md, upload flow): `POST /uploads` and
  * `GET /uploads/{uploadId}`, both behind a JWT authorizer, on a `$default` stage with throttling and
  * JSON access logs. Nothing else is routed.
  */

@@ -181,8 +181,14 @@ export class SecureBucket extends Construct {
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutObject'],
         resources: [this.bucket.arnForObjects('*')],
-        // A missing header falls back to the bucket default; a header naming anything else is refused.
-        conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': algorithm } },
+        // A missing header falls back to the bucket default; a header naming anything else is refused. A negated
+        // operator (with or without IfExists) also matches an absent key, so `Null: false` limits the Deny to
+        // requests that send the header: otherwise every UploadPart and CompleteMultipartUpload (they never carry
+        // it) and every PUT relying on the default would be refused.
+        conditions: {
+          StringNotEquals: { 's3:x-amz-server-side-encryption': algorithm },
+          Null: { 's3:x-amz-server-side-encryption': 'false' },
+        },
       }),
     );
     if (!key) return;
@@ -193,8 +199,10 @@ export class SecureBucket extends Construct {
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutObject'],
         resources: [this.bucket.arnForObjects('*')],
+        // The header, when sent, must name the key by its ARN (S3 compares the header as sent: an alias is refused).
         conditions: {
-          StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key.keyArn },
+          StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key.keyArn },
+          Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
         },
       }),
     );
@@ -226,6 +234,10 @@ export class SecureBucket extends Construct {
           's3:GetObjectVersionForReplication',
           's3:GetObjectVersionAcl',
           's3:GetObjectVersionTagging',
+          // S3 replicates each version's retention and legal hold from an Object Lock bucket, and fails without these.
+          ...(props.objectLockRetentionDays !== undefined
+            ? ['s3:GetObjectRetention', 's3:GetObjectLegalHold']
+            : []),
         ],
         resources: [this.bucket.arnForObjects('*')],
       }),
@@ -242,7 +254,8 @@ export class SecureBucket extends Construct {
         conditions: {
           'ForAnyValue:StringEquals': { 'kms:ResourceAliases': replication.replicaKeyAliasName },
           StringEquals: { 'kms:ViaService': `s3.${replication.destinationRegion}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${destinationArn}/*` },
+          // With S3 Bucket Keys (every Stowage bucket) the context is the bucket's ARN, else the object's.
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [destinationArn, `${destinationArn}/*`] },
         },
       }),
     ];
@@ -254,7 +267,9 @@ export class SecureBucket extends Construct {
           resources: [props.encryptionKey.keyArn],
           conditions: {
             StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` },
-            StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${this.bucket.bucketArn}/*` },
+            StringLike: {
+              'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, `${this.bucket.bucketArn}/*`],
+            },
           },
         }),
       );

@@ -46,7 +46,7 @@ export interface BackupsStackProps extends StowageStackProps {
 }
 
 /**
- * Backups (ARCHITECTURE.md, backups): the nightly verification handler, the EventBridge Scheduler schedule that
+ * Backups (docs/architecture.md, backups): the nightly verification handler, the EventBridge Scheduler schedule that
  * runs it, the queue that keeps runs which never completed, and the role backup writers assume.
  *
  * The verifier reports failures to the operations topic, which the Operations stack owns. That stack depends on
@@ -270,24 +270,54 @@ export class BackupsStack extends Stack {
   }
 
   /**
-   * The role `stowage backup` assumes to push: write backups/ and test/ (multipart included), list and read
-   * backups/, and use the backups key for SSE-KMS and for client-side envelope encryption (key source kms).
+   * The role `stowage backup` assumes: write backups/ (multipart included), list, read, archive and restore them,
+   * delete the version of a push that failed verification, use test/ as scratch space, and use the backups key for
+   * SSE-KMS and for client-side envelope encryption (key source kms). Checked call by call against the CLI in
+   * test/security/iam/backup-writer-role.test.ts.
    */
   private createWriterRole(props: BackupsStackProps): { role: iam.Role; policy: iam.ManagedPolicy } {
     const bucket = props.backupsBucket;
+    const backups = bucket.arnForObjects(`${BACKUPS_PREFIX}*`);
+    const test = bucket.arnForObjects(`${TEST_PREFIX}*`);
     const policy = new iam.ManagedPolicy(this, 'BackupWriterPolicy', {
-      description: 'Lets backup writers push backups and test data and read backups back',
+      description: 'Lets backup writers push, verify, archive and restore backups and use test/',
       statements: [
         new iam.PolicyStatement({
+          // PutObjectTagging: `archive` copies a version onto its key, tags included (CopyObject's COPY directive).
           sid: 'WriteBackups',
-          actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-          resources: [bucket.arnForObjects(`${BACKUPS_PREFIX}*`), bucket.arnForObjects(`${TEST_PREFIX}*`)],
+          actions: [
+            's3:PutObject',
+            's3:PutObjectTagging',
+            's3:AbortMultipartUpload',
+            's3:ListMultipartUploadParts',
+          ],
+          resources: [backups, test],
         }),
         listBackupsStatement(bucket),
         new iam.PolicyStatement({
+          // A push reads back the version it wrote; pull, archive and restore act on the version they saw.
           sid: 'ReadBackups',
-          actions: ['s3:GetObject'],
-          resources: [bucket.arnForObjects(`${BACKUPS_PREFIX}*`)],
+          actions: [
+            's3:GetObject',
+            's3:GetObjectVersion',
+            's3:GetObjectTagging',
+            's3:GetObjectVersionTagging',
+            's3:RestoreObject',
+          ],
+          resources: [backups],
+        }),
+        new iam.PolicyStatement({
+          // Only the version a push wrote and then failed to verify. Object Lock (prod) still keeps it until its
+          // retention ends: the role holds no s3:BypassGovernanceRetention.
+          sid: 'DeleteFailedPushes',
+          actions: ['s3:DeleteObjectVersion'],
+          resources: [backups],
+        }),
+        new iam.PolicyStatement({
+          // Scratch space (expired by the test/ lifecycle rule): `stowage doctor` writes, reads and deletes there.
+          sid: 'UseTestPrefix',
+          actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+          resources: [test],
         }),
         new iam.PolicyStatement({
           // Through S3 (SSE-KMS, multipart) and directly (data keys of client-side envelope encryption).

@@ -32,7 +32,7 @@ import { localKeys } from './local-keys';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
 
-/** Key prefixes of the pipeline in each bucket (ARCHITECTURE.md, buckets). */
+/** Key prefixes of the pipeline in each bucket (docs/architecture.md, buckets). */
 export const UPLOADS_PREFIX = 'uploads/';
 export const PROCESSED_PREFIX = 'processed/';
 export const QUARANTINE_PREFIX = 'quarantine/';
@@ -67,7 +67,7 @@ export interface IntakeStackProps extends StowageStackProps {
 }
 
 /**
- * The intake pipeline (ARCHITECTURE.md, upload flow): the presign/status HTTP API, the status table,
+ * The intake pipeline (docs/architecture.md, upload flow): the presign/status HTTP API, the status table,
  * Object Created (and GuardDuty result) events → intake queue → scan handler → results bus → quarantine
  * and process queues → their handlers. Every queue is KMS-encrypted with a DLQ; every role is scoped to
  * its bucket prefixes.

@@ -17,6 +17,7 @@ import { backupSourcesEnvironmentValue } from './backups-stack';
 import type { IntakeStack } from './intake-stack';
 import type { WatchedBucket, WatchedHandler, WatchedQueue, WatchedReplication } from './operations-metrics';
 import { ARCHIVE_STORAGE_TYPES } from './operations-metrics';
+import { grantAccessByTag } from '../security/access';
 import { localKeys } from './local-keys';
 import type { StorageStack } from './storage-stack';
 import type { StowageStackProps } from './stowage-stack-props';
@@ -42,7 +43,7 @@ export interface OperationsStackProps extends StowageStackProps {
 }
 
 /**
- * Operations (ARCHITECTURE.md, operations): the KMS-encrypted operations topic `stowage-<env>-operations` and its
+ * Operations (docs/architecture.md, operations): the KMS-encrypted operations topic `stowage-<env>-operations` and its
  * subscriptions, every alarm and the `Stowage-<env>-health` composite (lib/constructs/operations-alarms.ts), the
  * `Stowage-<env>` dashboard, and the alarm-driven operations handler. It depends on Intake and Backups; nothing
  * depends on it (the verifier publishes to the topic by its fixed name).
@@ -86,6 +87,9 @@ export class OperationsStack extends Stack {
       tableKey: keys.status,
       logsKey: keys.logs,
     });
+    // The bucket policy lets only principals tagged `<env>:operations` read quarantined objects (access.ts): the
+    // operations handler is the app's one such principal; staff roles get the tag outside the app.
+    grantAccessByTag(this.operations.handler.role, config.envName, 'operations');
     this.acknowledgeHandler(config);
 
     const handlers = this.watchedHandlers(props);

@@ -45,6 +45,7 @@ export class ReplicaStack extends Stack {
     }).bucket;
 
     const replica = (bucket: ReplicatedBucket, id: string) => {
+      const lockDays = bucket === 'backups' ? config.lifecycle.backups.objectLockRetentionDays : undefined;
       const secure = new SecureBucket(this, id, {
         ...common,
         bucketName: replicaBucketName(config, bucket),
@@ -52,9 +53,12 @@ export class ReplicaStack extends Stack {
         encryptionKey: this.replicaKey,
         accessLogsBucket: accessLogs,
         lifecycle: bucketLifecycle(config, bucket),
+        // S3 replicates from an Object Lock bucket only into one with Object Lock; replicas keep their source's
+        // retention, and this default covers the rest, so a replica is no easier to delete than its source.
+        objectLockRetentionDays: lockDays,
       });
       acknowledge(secure, 'replicaNotReplicatedFurther');
-      acknowledge(secure, 'replicaBucketWithoutObjectLock');
+      if (lockDays === undefined) acknowledge(secure, 'replicaBucketWithoutObjectLock');
       return secure.bucket;
     };
     this.replicas = {

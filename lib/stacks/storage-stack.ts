@@ -29,12 +29,12 @@ function corsRule(spec: CorsRuleSpec): s3.CorsRule {
   };
 }
 
-/** The object tag, and its value, that makes an upload readable (ARCHITECTURE.md, object tags). */
+/** The object tag, and its value, that makes an upload readable (docs/architecture.md, object tags). */
 export const SCAN_STATUS_TAG = 'scan-status';
 export const SCAN_STATUS_CLEAN = 'CLEAN';
 
 /**
- * The five buckets of ARCHITECTURE.md, all through SecureBucket: uploads, processed, quarantine,
+ * The five buckets of docs/architecture.md, all through SecureBucket: uploads, processed, quarantine,
  * backups and the access-log target they all log to.
  */
 export class StorageStack extends Stack {

@@ -6,7 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 
-/** The three buckets of the intake flow (ARCHITECTURE.md "Buckets"). */
+/** The three buckets of the intake flow (docs/architecture.md "Buckets"). */
 export interface IntakeBucketNames {
   readonly uploads: string;
   readonly processed: string;

@@ -1,6 +1,6 @@
 /**
  * A real ClamAV daemon for tests and local mode, on 127.0.0.1, loading the offline signature database kept
- * in this directory (clamav-db/). Facts behind every setting: /work/shared/TEST-SERVERS.md.
+ * in this directory (clamav-db/). Facts behind every setting: docs/test-servers.md.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';

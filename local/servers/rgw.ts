@@ -1,7 +1,7 @@
 /**
  * A real S3 server for tests and local mode: a single-node Ceph cluster (one mon, one OSD, no mgr) with a RADOS
  * Gateway on 127.0.0.1. The OSD keeps objects in RAM (memstore: tests) or in a sparse block file that survives
- * restarts (bluestore: local mode). Facts behind every knob: /work/shared/TEST-SERVERS.md.
+ * restarts (bluestore: local mode). Facts behind every knob: docs/test-servers.md.
  */
 import {
   CreateBucketCommand,

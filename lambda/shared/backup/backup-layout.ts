@@ -1,5 +1,5 @@
 /**
- * The backups bucket layout (ARCHITECTURE.md, buckets): the contract between `stowage backup`, the nightly
+ * The backups bucket layout (docs/architecture.md, buckets): the contract between `stowage backup`, the nightly
  * verification handler and anyone who restores by hand.
  *
  *   backups/<source>/<yyyymmdd>/<source>_<yyyymmdd_hhmmss>.<ext>   one backup

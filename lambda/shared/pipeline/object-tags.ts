@@ -2,7 +2,7 @@ import type { Tag } from '@aws-sdk/client-s3';
 
 import type { ScanStatus } from '../scan/verdict';
 
-/** The four contract tags (ARCHITECTURE.md "Object tags"); S3 allows ten, Stowage keeps to these. */
+/** The four contract tags (docs/architecture.md "Object tags"); S3 allows ten, Stowage keeps to these. */
 export const TAG_KEYS = {
   status: 'scan-status',
   engine: 'scan-engine',

@@ -1,4 +1,4 @@
-/** The parts of an uploads key: `uploads/<userId>/<yyyy>/<mm>/<dd>/<uploadId>.<ext>` (ARCHITECTURE.md). */
+/** The parts of an uploads key: `uploads/<userId>/<yyyy>/<mm>/<dd>/<uploadId>.<ext>` (docs/architecture.md). */
 export interface UploadKey {
   readonly userId: string;
   readonly year: string;

@@ -2,7 +2,7 @@ import type { ScanStatus } from '../scan/verdict';
 import type { RecordedManifest } from './recorded-manifest';
 
 /**
- * The status of one upload as its owner sees it (`GET /uploads/{uploadId}`), ARCHITECTURE.md step 5.
+ * The status of one upload as its owner sees it (`GET /uploads/{uploadId}`), docs/architecture.md step 5.
  * pending: presigned, not yet landed · scanning: landed, scan running · processed: clean and in `processed`
  * · quarantined: infected or suspicious and in `quarantine` · error: the pipeline gave up (see `reason`).
  */

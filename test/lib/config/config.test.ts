@@ -1,6 +1,6 @@
 import type { DeepPartial, StowageConfig } from '../../../lib/config';
 import { ConfigError, ENV_NAMES, loadConfig } from '../../../lib/config';
-import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION } from '../../../lib/config/environments';
+import { DEFAULT_REGION, PLACEHOLDER_ACCOUNT } from '../../../lib/config/environments';
 
 type BackupSource = StowageConfig['backups']['sources'][number];
 
@@ -27,7 +27,7 @@ describe('environment configs', () => {
     // Assert
     expect(config.envName).toBe(env);
     expect(config.account).toBe(PLACEHOLDER_ACCOUNT);
-    expect(config.region).toBe(PLACEHOLDER_REGION);
+    expect(config.region).toBe(DEFAULT_REGION);
   });
 
   it('carries the seed documents defaults', () => {
@@ -155,12 +155,66 @@ describe('environment configs', () => {
     expect(config.backups.verifier.reservedConcurrency).toBe(1);
   });
 
-  it('takes account and region from CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION when the env leaves them open', () => {
-    const config = loadConfig('staging', {
-      environment: { CDK_DEFAULT_ACCOUNT: '210987654321', CDK_DEFAULT_REGION: 'us-west-2' },
+  it("lets only dev follow the credentials: the region is the env's (eu-west-1), never CDK_DEFAULT_REGION", () => {
+    const credentials = { CDK_DEFAULT_ACCOUNT: '210987654321', CDK_DEFAULT_REGION: 'us-east-1' };
+    expect(loadConfig('dev', { environment: credentials })).toMatchObject({
+      account: '210987654321',
+      region: 'eu-west-1',
     });
-    expect(config.account).toBe('210987654321');
-    expect(config.region).toBe('us-west-2');
+    expect(loadConfig('staging', { environment: credentials })).toMatchObject({
+      account: PLACEHOLDER_ACCOUNT,
+      region: 'eu-west-1',
+    });
+  });
+});
+
+describe('deploy target', () => {
+  it.each(['staging', 'prod'] as const)(
+    'refuses to deploy %s without its account, naming where to set it',
+    (env) => {
+      expect(() =>
+        loadConfig(env, { environment: { CDK_DEFAULT_ACCOUNT: '210987654321' }, deploy: true }),
+      ).toThrow(
+        `account: ${env} deploys only into the account it names; set ENVIRONMENTS.${env}.account in lib/config/environments.ts`,
+      );
+    },
+  );
+
+  it('refuses credentials of another account than the env names', () => {
+    expect(() =>
+      loadConfig('prod', {
+        environment: { CDK_DEFAULT_ACCOUNT: '210987654321', CDK_DEFAULT_REGION: 'eu-west-1' },
+        overrides: { account: '111122223333' },
+        deploy: true,
+      }),
+    ).toThrow(
+      'account: your credentials belong to account 210987654321 (CDK_DEFAULT_ACCOUNT) but prod deploys to 111122223333',
+    );
+  });
+
+  it("refuses a synth whose region is not the env's (the CDK's us-east-1 default included)", () => {
+    expect(() =>
+      loadConfig('dev', {
+        environment: { CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'us-east-1' },
+        deploy: true,
+      }),
+    ).toThrow(
+      "region: the synth runs for region us-east-1 (CDK_DEFAULT_REGION, from AWS_REGION or your profile; us-east-1 when neither is set) but dev's region is eu-west-1",
+    );
+  });
+
+  it('checks nothing without credentials (nothing can be deployed): synth:all and CI synthesize every env', () => {
+    const config = loadConfig('prod', { environment: { CDK_DEFAULT_REGION: 'us-east-1' }, deploy: true });
+    expect(config).toMatchObject({ account: PLACEHOLDER_ACCOUNT, region: 'eu-west-1' });
+  });
+
+  it('deploys an env that names its account with matching credentials and region', () => {
+    const config = loadConfig('prod', {
+      environment: { CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'eu-west-1' },
+      overrides: { account: '111122223333' },
+      deploy: true,
+    });
+    expect(config).toMatchObject({ account: '111122223333', region: 'eu-west-1' });
   });
 });
 

@@ -364,14 +364,19 @@ describe('Backups stack with backup writers', () => {
     });
   });
 
-  it('lets writers push backups/* and test/* (multipart), list backups/, read backups/* and use the backups key', () => {
+  it('lets writers push, verify, archive and restore backups/*, delete a failed push, use test/ and the key', () => {
     const policy = stacks().backups.writerPolicy;
     if (!policy) throw new Error('no writer policy');
     expect(policyStatements('dev', policy, true)).toEqual([
       {
         Sid: 'WriteBackups',
         Effect: 'Allow',
-        Action: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'],
+        Action: [
+          's3:AbortMultipartUpload',
+          's3:ListMultipartUploadParts',
+          's3:PutObject',
+          's3:PutObjectTagging',
+        ],
         Resource: [objectsUnder('backups/'), objectsUnder('test/')],
       },
       {
@@ -381,7 +386,30 @@ describe('Backups stack with backup writers', () => {
         Resource: backupsBucketArn(),
         Condition: { StringLike: { 's3:prefix': ['backups/*'] } },
       },
-      { Sid: 'ReadBackups', Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder('backups/') },
+      {
+        Sid: 'ReadBackups',
+        Effect: 'Allow',
+        Action: [
+          's3:GetObject',
+          's3:GetObjectTagging',
+          's3:GetObjectVersion',
+          's3:GetObjectVersionTagging',
+          's3:RestoreObject',
+        ],
+        Resource: objectsUnder('backups/'),
+      },
+      {
+        Sid: 'DeleteFailedPushes',
+        Effect: 'Allow',
+        Action: 's3:DeleteObjectVersion',
+        Resource: objectsUnder('backups/'),
+      },
+      {
+        Sid: 'UseTestPrefix',
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectVersion'],
+        Resource: objectsUnder('test/'),
+      },
       {
         Sid: 'UseBackupsKey',
         Effect: 'Allow',

@@ -182,7 +182,10 @@ describe.each(ALL_ENVS)('Storage stack (%s)', (env) => {
             Principal: { AWS: '*' },
             Action: 's3:PutObject',
             Resource: objectsOf(logicalId),
-            Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+            Condition: {
+              StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+              Null: { 's3:x-amz-server-side-encryption': 'false' },
+            },
           },
           {
             Sid: 'DenyOtherKmsKey',
@@ -190,7 +193,10 @@ describe.each(ALL_ENVS)('Storage stack (%s)', (env) => {
             Principal: { AWS: '*' },
             Action: 's3:PutObject',
             Resource: objectsOf(logicalId),
-            Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key } },
+            Condition: {
+              StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key },
+              Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+            },
           },
         ]),
       );
@@ -239,7 +245,10 @@ describe.each(ALL_ENVS)('Storage stack (%s)', (env) => {
             Sid: 'DenyOtherEncryptionAlgorithm',
             Effect: 'Deny',
             Resource: objectsOf(logicalId),
-            Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'AES256' } },
+            Condition: {
+              StringNotEquals: { 's3:x-amz-server-side-encryption': 'AES256' },
+              Null: { 's3:x-amz-server-side-encryption': 'false' },
+            },
           }),
         ]),
       );

@@ -41,7 +41,7 @@ describe('local Ceph RGW on bluestore (persistent)', () => {
   afterAll(async () => {
     await stopRgw({ dataDir });
     rmSync(dataDir, { recursive: true, force: true });
-    // Measured on every run, for the record (TEST-SERVERS.md: memstore starts in about 1.5 s).
+    // Measured on every run, for the record (docs/test-servers.md: memstore starts in about 1.5 s).
     process.stdout.write(`RGW bluestore timings (ms): ${JSON.stringify(timings)}\n`);
   }, 60_000);
 

@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
 
 /**
- * Flags from ../shared/TEST-SERVERS.md, minus `--headless` (Playwright adds it for `headless: true`) and
+ * Flags from docs/test-servers.md, minus `--headless` (Playwright adds it for `headless: true`) and
  * `--user-data-dir` (Playwright takes it as launchPersistentContext's first argument).
  */
 export const CHROMIUM_ARGS: readonly string[] = [

@@ -8,7 +8,7 @@ import { loadConfig } from '../../../../lib/config';
 
 const dev = loadConfig('dev');
 
-/** The backups rules as S3 returns them for the dev Storage stack (ARCHITECTURE.md: Glacier 30, expire 90, test/ 7). */
+/** The backups rules as S3 returns them for the dev Storage stack (docs/architecture.md: Glacier 30, expire 90, test/ 7). */
 const DEPLOYED_BACKUPS: LifecycleRule[] = [
   {
     ID: 'abort-incomplete-multipart-uploads',
