@@ -44,7 +44,7 @@ describe('stowage with an unknown command (process)', () => {
     ],
     [
       ['backup', 'foo'],
-      "stowage: unknown command 'backup foo' (commands: push, list, pull, archive, restore, verify; see stowage backup --help)",
+      "stowage: unknown command 'backup foo' (commands: push, list, pull, delete, archive, restore, verify; see stowage backup --help)",
     ],
   ])('%j exits 2 naming it, with nothing on stdout', (args, message) => {
     // Act
