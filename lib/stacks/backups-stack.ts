@@ -295,6 +295,14 @@ export class BackupsStack extends Stack {
         }),
         listBackupsStatement(bucket),
         new iam.PolicyStatement({
+          // A push's free-key choice and the abort of a failed attempt's upload list the uploads in progress.
+          // ListBucketMultipartUploads takes no s3:prefix condition (IAM ignores it for this action, and the
+          // simulator refuses a condition on it), so it covers the bucket: it names keys and upload ids, no content.
+          sid: 'ListBackupUploads',
+          actions: ['s3:ListBucketMultipartUploads'],
+          resources: [bucket.bucketArn],
+        }),
+        new iam.PolicyStatement({
           // A push reads back the version it wrote; pull, archive and restore act on the version they saw.
           sid: 'ReadBackups',
           actions: [
@@ -361,11 +369,14 @@ export function backupSourcesEnvironmentValue(config: StowageConfig): string {
   return JSON.stringify(sources);
 }
 
-/** ListBucket on the backups bucket, only for keys under backups/ (s3:prefix). */
+/**
+ * Listing the backups bucket, only for keys under backups/ (s3:prefix): objects (list, pull --latest) and versions
+ * (a push's free-key choice and race check, delete).
+ */
 function listBackupsStatement(bucket: s3.IBucket): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'ListBackups',
-    actions: ['s3:ListBucket'],
+    actions: ['s3:ListBucket', 's3:ListBucketVersions'],
     resources: [bucket.bucketArn],
     conditions: { StringLike: { 's3:prefix': [`${BACKUPS_PREFIX}*`] } },
   });

@@ -382,9 +382,15 @@ describe('Backups stack with backup writers', () => {
       {
         Sid: 'ListBackups',
         Effect: 'Allow',
-        Action: 's3:ListBucket',
+        Action: ['s3:ListBucket', 's3:ListBucketVersions'],
         Resource: backupsBucketArn(),
         Condition: { StringLike: { 's3:prefix': ['backups/*'] } },
+      },
+      {
+        Sid: 'ListBackupUploads',
+        Effect: 'Allow',
+        Action: 's3:ListBucketMultipartUploads',
+        Resource: backupsBucketArn(),
       },
       {
         Sid: 'ReadBackups',

@@ -106,13 +106,14 @@ describe('the contract fails when code and policies drift apart (dev)', () => {
     },
   );
 
-  it('fails when the code adds a call its role lacks (versioned listing in the scan handler)', async () => {
+  it('fails when the code adds a call its role lacks (a listing outside uploads/, a version delete, in the scan handler)', async () => {
     const calls: SdkCall[] = [
       ...scanCalls(),
       {
         service: 's3',
+        // The scan role may list versions under uploads/ only (s3:prefix condition): a wider listing is refused.
         command: 'ListObjectVersionsCommand',
-        input: { Bucket: uploads(), Prefix: 'uploads/u/a.png' },
+        input: { Bucket: uploads(), Prefix: 'reports/' },
       },
       {
         service: 's3',

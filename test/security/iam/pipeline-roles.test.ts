@@ -61,7 +61,9 @@ async function runPipelineHandler(
       }).versionId;
       m.events.on(events.PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
       const table = await FakeStatusTable.install(m);
-      table.items.set('u1', { ...statusRecord('u1', { status, uploadKey: KEY }) });
+      // A scan finds the record unbound and binds it; process and quarantine act only on the version it is bound to.
+      const bound = status === 'pending' ? {} : { sourceVersionId: versionId };
+      table.items.set('u1', { ...statusRecord('u1', { status, uploadKey: KEY, ...bound }) });
     },
   );
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
