@@ -304,12 +304,16 @@ export class BackupsStack extends Stack {
         }),
         new iam.PolicyStatement({
           // A push reads back the version it wrote; pull, archive and restore act on the version they saw.
+          // Retention and legal hold: HeadObject returns a version's Object Lock state only to principals that may
+          // read it, and `backup delete` explains a locked version (retained until when, in which mode) with it.
           sid: 'ReadBackups',
           actions: [
             's3:GetObject',
             's3:GetObjectVersion',
             's3:GetObjectTagging',
             's3:GetObjectVersionTagging',
+            's3:GetObjectRetention',
+            's3:GetObjectLegalHold',
             's3:RestoreObject',
           ],
           resources: [backups],

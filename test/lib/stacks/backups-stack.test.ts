@@ -397,6 +397,8 @@ describe('Backups stack with backup writers', () => {
         Effect: 'Allow',
         Action: [
           's3:GetObject',
+          's3:GetObjectLegalHold',
+          's3:GetObjectRetention',
           's3:GetObjectTagging',
           's3:GetObjectVersion',
           's3:GetObjectVersionTagging',

@@ -19,6 +19,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { runBackupArchiveCommand } from '../../../cli/commands/backup/archive';
+import { runBackupDeleteCommand } from '../../../cli/commands/backup/delete';
 import { runBackupListCommand } from '../../../cli/commands/backup/list';
 import { runBackupPullCommand } from '../../../cli/commands/backup/pull';
 import { runBackupPushCommand } from '../../../cli/commands/backup/push';
@@ -163,12 +164,25 @@ async function writerWorkflows(deployment: SynthesizedDeployment): Promise<SdkCa
   expect(await runBackupRestoreCommand(KEY, { days: '7', tier: 'bulk' }, io())).toBe(0);
   collect();
 
+  // delete --yes: every version of the backup (and of its digest manifest), each looked at before it goes
+  mocks.s3
+    .on(ListObjectVersionsCommand)
+    .callsFake((input: { Prefix: string }) =>
+      input.Prefix === KEY
+        ? { Versions: [{ Key: KEY, VersionId: 'v1', IsLatest: true, Size: 10, LastModified: new Date() }] }
+        : { Versions: [] },
+    );
+  mocks.s3.on(HeadObjectCommand).resolves({ ContentLength: 10, VersionId: 'v1' });
+  mocks.s3.on(DeleteObjectCommand).resolves({});
+  expect(await runBackupDeleteCommand(KEY, { yes: true }, io())).toBe(0);
+  collect();
+
   expect(calls.every((call) => call.input.Bucket === undefined || call.input.Bucket === bucket)).toBe(true);
   return calls;
 }
 
 describe.each(['dev', 'prod'] as const)('backup writer role in %s', (envName) => {
-  it('allows every call of push (PUT and multipart, abort, delete of a failed push), list, pull, archive, restore', async () => {
+  it('allows every call of push (PUT and multipart, abort, delete of a failed push), list, pull, archive, restore, delete', async () => {
     const deployment = synthesizedDeployment(envName);
     const calls = await writerWorkflows(deployment);
     expect(commandNames(calls)).toEqual(
