@@ -15,23 +15,12 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { argument, MiB, randomSource, round } from './support/random-stream';
+import { wavHeader } from './support/wav-file';
 
 const REPO_ROOT = resolve(__dirname, '..');
 
 async function writeWav(file: string, totalBytes: number): Promise<void> {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(totalBytes - 8, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(2, 22);
-  header.writeUInt32LE(44_100, 24);
-  header.writeUInt32LE(44_100 * 4, 28);
-  header.writeUInt16LE(4, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(totalBytes - 44, 40);
+  const header = wavHeader(totalBytes - 44);
   const fd = openSync(file, 'w');
   try {
     writeSync(fd, header);

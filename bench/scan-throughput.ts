@@ -18,6 +18,7 @@ import { createBuiltinEngine } from '../lambda/shared/scan/builtin-engine';
 import { scanStream } from '../lambda/shared/scan/scan-stream';
 import type { Timing } from './support/random-stream';
 import { argument, MiB, randomSource, round } from './support/random-stream';
+import { wavHeader } from './support/wav-file';
 
 const totalBytes = argument('bytes', 1024 * MiB);
 const chunkBytes = argument('chunk', 64 * 1024);
@@ -26,22 +27,7 @@ const source = randomSource(totalBytes, chunkBytes);
 const randomStream = (timing: Timing) => source.stream(timing);
 
 /** The same random bytes behind a 44-byte WAV header whose sizes cover them: a valid upload of an allowed type. */
-const WAV_HEADER = (() => {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(totalBytes + 36, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(2, 22);
-  header.writeUInt32LE(44_100, 24);
-  header.writeUInt32LE(44_100 * 4, 28);
-  header.writeUInt16LE(4, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(totalBytes, 40);
-  return header;
-})();
+const WAV_HEADER = wavHeader(totalBytes);
 async function* wavStream(timing: Timing): AsyncGenerator<Uint8Array> {
   yield WAV_HEADER;
   yield* randomStream(timing);

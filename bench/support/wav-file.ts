@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 
 const HEADER_BYTES = 44;
 
-/** A PCM WAV (16-bit stereo, 44.1 kHz) of exactly `totalBytes` with fresh random samples: a clean upload. */
-export function wavFile(totalBytes: number): Buffer {
+/** The 44-byte header of a PCM WAV (16-bit stereo, 44.1 kHz) whose sizes cover `dataBytes` of samples. */
+export function wavHeader(dataBytes: number): Buffer {
   const header = Buffer.alloc(HEADER_BYTES);
   header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(totalBytes - 8, 4);
+  header.writeUInt32LE(dataBytes + HEADER_BYTES - 8, 4);
   header.write('WAVEfmt ', 8, 'ascii');
   header.writeUInt32LE(16, 16);
   header.writeUInt16LE(1, 20);
@@ -16,6 +16,11 @@ export function wavFile(totalBytes: number): Buffer {
   header.writeUInt16LE(4, 32);
   header.writeUInt16LE(16, 34);
   header.write('data', 36, 'ascii');
-  header.writeUInt32LE(totalBytes - HEADER_BYTES, 40);
-  return Buffer.concat([header, randomBytes(totalBytes - HEADER_BYTES)]);
+  header.writeUInt32LE(dataBytes, 40);
+  return header;
+}
+
+/** A PCM WAV of exactly `totalBytes` with fresh random samples: a clean upload. */
+export function wavFile(totalBytes: number): Buffer {
+  return Buffer.concat([wavHeader(totalBytes - HEADER_BYTES), randomBytes(totalBytes - HEADER_BYTES)]);
 }
