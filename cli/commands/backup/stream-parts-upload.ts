@@ -131,8 +131,7 @@ export async function uploadStreamParts(input: StreamPartsUploadInput): Promise<
   let current: Buffer | undefined;
   let filled = 0;
   try {
-    for await (const chunk of input.body) {
-      throwIfInterrupted(input.signal);
+    for await (const chunk of untilInterrupted(input.body, input.signal)) {
       rethrowPartFailure();
       let offset = 0;
       while (offset < chunk.length) {
@@ -213,6 +212,40 @@ export async function uploadStreamParts(input: StreamPartsUploadInput): Promise<
       }
     }
     throw cause;
+  }
+}
+
+/**
+ * The chunks of `body`, ending with the interrupt as soon as `signal` aborts, also while the next chunk is awaited:
+ * a dump tool that stalls (or a pipe nobody writes) must not keep a SIGINT/SIGTERM from aborting the upload. On an
+ * interrupt the body is destroyed, which releases the stream it reads (stdin, through the caller's pipeline).
+ */
+async function* untilInterrupted(
+  body: AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  if (!signal) {
+    yield* body;
+    return;
+  }
+  const iterator = body[Symbol.asyncIterator]();
+  let onAbort: (() => void) | undefined;
+  const interrupted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  // The race below observes it; this keeps an interrupt after the last chunk from counting as unhandled.
+  interrupted.catch(() => undefined);
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), interrupted]);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+    if (signal.aborted) (body as { destroy?: () => void }).destroy?.();
   }
 }
 
