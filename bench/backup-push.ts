@@ -37,17 +37,13 @@ import {
   timedRun,
   writeRandomFile,
   type TimedRun,
+  AWSCLI_S3_DEFAULTS,
+  configureAwsCli,
 } from './support/backup-bench';
 import { argument, MiB, round } from './support/random-stream';
 
 const TARGET_RATIO = 1.0;
 const TARGET_PEAK_RSS_MB = 200;
-const AWSCLI_S3_DEFAULTS = {
-  multipart_threshold: '8MB',
-  multipart_chunksize: '8MB',
-  max_concurrent_requests: 10,
-  max_queue_size: 1000,
-} as const;
 
 async function main(): Promise<void> {
   const totalBytes = argument('bytes', 1024 * MiB);
@@ -60,18 +56,7 @@ async function main(): Promise<void> {
   const server = await startBenchRgw(dir, Math.max(8 * 1024 * MiB, 2 * runs * totalBytes + 1024 * MiB));
   try {
     await writeRandomFile(file, totalBytes);
-    writeFileSync(
-      server.cliEnv.AWS_CONFIG_FILE!,
-      `[default]\nregion = ${server.rgw.region}\ns3 =\n` +
-        Object.entries({ ...AWSCLI_S3_DEFAULTS, addressing_style: 'path' })
-          .map(([name, value]) => `  ${name} = ${value}\n`)
-          .join(''),
-    );
-    const awsEnv: NodeJS.ProcessEnv = {
-      ...server.cliEnv,
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
-    };
+    const awsEnv = configureAwsCli(server);
     const awsVersion = timedRun(aws, ['--version'], awsEnv, dir);
 
     const remove = async (key: string): Promise<void> => {

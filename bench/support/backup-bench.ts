@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -146,4 +146,31 @@ export function kibToMB(kib: number): number {
  */
 export function loadAverage(): number {
   return Math.round(loadavg()[0]! * 100) / 100;
+}
+
+/** awscli's s3 transfer settings in the push benches: its defaults, but 8 MB parts like `stowage backup push`. */
+export const AWSCLI_S3_DEFAULTS = {
+  multipart_threshold: '8MB',
+  multipart_chunksize: '8MB',
+  max_concurrent_requests: 10,
+  max_queue_size: 1000,
+} as const;
+
+/**
+ * Points awscli at the bench RGW: writes its config file (path-style addressing, the transfer settings above) and
+ * returns the environment `aws` runs with (checksums only where required, as RGW needs).
+ */
+export function configureAwsCli(server: BenchRgw): NodeJS.ProcessEnv {
+  writeFileSync(
+    server.cliEnv.AWS_CONFIG_FILE!,
+    `[default]\nregion = ${server.rgw.region}\ns3 =\n` +
+      Object.entries({ ...AWSCLI_S3_DEFAULTS, addressing_style: 'path' })
+        .map(([name, value]) => `  ${name} = ${value}\n`)
+        .join(''),
+  );
+  return {
+    ...server.cliEnv,
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
+  };
 }
