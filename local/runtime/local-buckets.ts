@@ -1,6 +1,7 @@
 import {
   BucketAlreadyOwnedByYou,
   CreateBucketCommand,
+  GetBucketLifecycleConfigurationCommand,
   PutBucketCorsCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -74,7 +75,7 @@ export function localKmsKeyIds(config: Pick<StowageConfig, 'envName'>): LocalKms
  * names `stowage-<env>-<purpose>`, versioning on, the lifecycle rules of lib/stacks/bucket-lifecycle.ts (through
  * the same rule derivation as SecureBucket), the uploads CORS rule (config origins plus `extraCorsOrigins`), tags
  * `stowage:app`, `stowage:env`, `stowage:bucket` and `config.tags`, and default encryption where the server takes
- * it. Idempotent: run at every start, it re-applies every setting to existing buckets.
+ * it. Idempotent: run at every start, it re-applies every setting to existing buckets (lifecycle rules only when they differ, see ensureLifecycle).
  * Bucket policies, server access logging, Block Public Access and Object Lock are not applied (see `notApplied`).
  */
 export async function ensureLocalBuckets(options: LocalBucketsOptions): Promise<LocalBucketSetup> {
@@ -103,12 +104,7 @@ export async function ensureLocalBuckets(options: LocalBucketsOptions): Promise<
       await s3.send(
         new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: bucketTags(config, purpose) } }),
       );
-      await s3.send(
-        new PutBucketLifecycleConfigurationCommand({
-          Bucket: bucket,
-          LifecycleConfiguration: { Rules: localLifecycleRules(config, purpose) },
-        }),
-      );
+      await ensureLifecycle(s3, bucket, localLifecycleRules(config, purpose));
       if (purpose === 'uploads') {
         const rule = uploadsCorsRule(config, options.extraCorsOrigins);
         await s3.send(
@@ -186,6 +182,47 @@ function toS3LifecycleRule(spec: LifecycleRuleSpec): LifecycleRule {
       : { Transitions: [{ Days: spec.transition.days, StorageClass: spec.transition.storageClass }] }),
     ...(spec.expirationDays === undefined ? {} : { Expiration: { Days: spec.expirationDays } }),
   };
+}
+
+/**
+ * Puts the bucket's lifecycle rules unless it already has exactly these. A put makes Ceph RGW process the bucket's
+ * rules again in its lifecycle work window (00:00-06:00 UTC), and a radosgw stopped during that processing can hang
+ * in its shutdown (local/servers/rgw.ts, stopDaemons): re-putting unchanged rules at every start made that likely.
+ */
+async function ensureLifecycle(s3: S3Client, bucket: string, rules: LifecycleRule[]): Promise<void> {
+  const current = await s3
+    .send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))
+    .then((output) => output.Rules ?? [])
+    .catch((error: unknown) => {
+      if ((error as { name?: string }).name === 'NoSuchLifecycleConfiguration') return [];
+      throw error;
+    });
+  if (sameLifecycleRules(current, rules)) return;
+  await s3.send(
+    new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules } }),
+  );
+}
+
+/** Whether two rule sets say the same, whatever the order of rules and however the server spells a prefix. */
+export function sameLifecycleRules(a: readonly LifecycleRule[], b: readonly LifecycleRule[]): boolean {
+  const canonical = (rules: readonly LifecycleRule[]): string =>
+    JSON.stringify(
+      rules
+        .map((rule) => ({
+          id: rule.ID ?? '',
+          status: rule.Status,
+          prefix: rule.Filter?.Prefix ?? rule.Prefix ?? '',
+          filterTag: rule.Filter?.Tag ?? rule.Filter?.And ?? null,
+          abortDays: rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation ?? null,
+          noncurrentDays: rule.NoncurrentVersionExpiration?.NoncurrentDays ?? null,
+          transitions: (rule.Transitions ?? []).map((t) => [t.Days ?? null, t.Date ?? null, t.StorageClass]),
+          expirationDays: rule.Expiration?.Days ?? null,
+          expirationDate: rule.Expiration?.Date ?? null,
+          expiredDeleteMarker: rule.Expiration?.ExpiredObjectDeleteMarker ?? null,
+        }))
+        .sort((x, y) => x.id.localeCompare(y.id)),
+    );
+  return a.length === b.length && canonical(a) === canonical(b);
 }
 
 /** `config.tags`, then the tags every Stowage bucket carries (they win over a config tag of the same key). */

@@ -54,6 +54,8 @@ export const AWS_TEST_STORAGE_CLASSES = ['STANDARD_IA', 'GLACIER', 'DEEP_ARCHIVE
 export const DEFAULT_BLUESTORE_BYTES = 20 * 1024 ** 3;
 
 const SECONDS_PER_DAY = 86_400;
+/** How long a TERM'd radosgw has to exit before it is killed; a clean stop takes about 0.5 s (stopDaemons). */
+const RADOSGW_STOP_GRACE_MS = 3_000;
 const STATE_FILE = 'stowage-rgw.json';
 /** What a persistent cluster is (fsid, OSD id, keys, ports); kept while the cluster is stopped. */
 const CLUSTER_FILE = 'stowage-rgw-cluster.json';
@@ -645,6 +647,11 @@ mon data avail crit = 1
 # A client whose op maps to a PG with no OSD yet (radosgw creating pools while the OSD boots) only asks for a
 # newer osdmap on its objecter tick: 5 s by default, which made one start in four take 5 s longer.
 objecter tick interval = 0.25
+# A radosgw that dies without unwatching (SIGKILL; a SIGTERM'd one that hangs in lifecycle shutdown) leaves its
+# watches persisted on the OSD, re-armed when the OSD starts again; until they expire, every bucket-metadata write
+# of the next radosgw waits 10 s per notify for the dead watcher (a restart took 31 s instead of 1 s). Clients
+# ping their watches on every objecter tick (0.25 s above), so 5 s is twenty missed pings, not a slow host.
+osd client watch timeout = 5
 
 [${RGW_NAME}]
 # tcp_nodelay: without it small responses wait for delayed ACKs (about 40 ms per request on loopback).
@@ -654,6 +661,12 @@ rgw thread pool size = 64
 rgw crypt s3 kms backend = testing
 rgw crypt s3 kms encryption keys = ${kmsKeys}
 rgw crypt require ssl = false
+# Lifecycle runs in the 00:00-06:00 UTC work window (real days). With the default three workers, two that pick
+# the same lc shard sleep 5 s uninterruptibly (RGWLC::process), so SIGTERM took 3 to over 10 s instead of 0.5 s.
+rgw lc max worker = 1
+# A shard lock left by a killed radosgw made the next start's PutBucketLifecycle sleep in 5 s steps until it
+# lapsed (90 s by default). One radosgw with one worker holds a shard lock for a few omap operations.
+rgw lc lock max time = 10
 ${lifecycle}`;
 }
 
@@ -821,14 +834,16 @@ function runningPids(layout: Layout): number[] {
 
 async function stopDaemons(layout: Layout): Promise<void> {
   if (existsSync(layout.cluster)) {
-    // Bluestore, in order: radosgw first (about 1.5 s; with its OSD gone it never exits on TERM), then the OSD,
+    // Bluestore, in order: radosgw first (about 0.5 s; with its OSD gone it never exits on TERM), then the OSD,
     // which unmounts cleanly (a killed one replays its journal and waits about 10 s to be marked down on the next
-    // start), then the monitor.
+    // start), then the monitor. A radosgw stopped while lifecycle processes a bucket can hang in
+    // RGWLC::WorkPool::drain until its own 120 s alarm (Ceph 16.2.15, seen in the 00:00-06:00 UTC work window):
+    // after 3 s it is killed, and the watches it leaves lapse after `osd client watch timeout` (cephConf).
     const pid = (file: string): number[] => {
       const found = readPidFile(file);
       return found !== undefined && isOwnProcess(found, layout.conf) ? [found] : [];
     };
-    await terminateProcesses(pid(layout.pidFiles.rgw), { graceMs: 10_000 });
+    await terminateProcesses(pid(layout.pidFiles.rgw), { graceMs: RADOSGW_STOP_GRACE_MS });
     await terminateProcesses(pid(layout.pidFiles.osd), { graceMs: 20_000 });
     await terminateProcesses(pid(layout.pidFiles.mon), { graceMs: 10_000 });
   } else {

@@ -2,6 +2,7 @@ import {
   BucketAlreadyExists,
   BucketAlreadyOwnedByYou,
   CreateBucketCommand,
+  GetBucketLifecycleConfigurationCommand,
   ListObjectsV2Command,
   PutBucketCorsCommand,
   PutBucketEncryptionCommand,
@@ -20,6 +21,7 @@ import {
   ensureLocalBuckets,
   localKmsKeyIds,
   localLifecycleRules,
+  sameLifecycleRules,
 } from '../../../local/runtime/local-buckets';
 import { requeueLeftoverUploads } from '../../../local/runtime/local-mode';
 
@@ -27,13 +29,12 @@ const s3Mock = mockClient(S3Client);
 const dev = loadConfig('dev', { environment: {} });
 const prod = loadConfig('prod', { environment: {} });
 
+function serviceError(name: string, httpStatusCode: number): S3ServiceException {
+  return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode }, message: name });
+}
+
 function invalidArgument(): S3ServiceException {
-  return new S3ServiceException({
-    name: 'InvalidArgument',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 400 },
-    message: 'InvalidArgument',
-  });
+  return serviceError('InvalidArgument', 400);
 }
 
 /** The inputs every call of `command` got, by bucket. */
@@ -117,6 +118,23 @@ describe('localLifecycleRules', () => {
       Transitions: [{ Days: 90, StorageClass: 'GLACIER' }],
       Expiration: { Days: 2555 },
     });
+  });
+});
+
+describe('sameLifecycleRules', () => {
+  it.each([
+    ['a changed expiry', { Expiration: { Days: 31 } }],
+    ['a changed prefix', { Filter: { Prefix: 'other/' } }],
+    ['a disabled rule', { Status: 'Disabled' as const }],
+    ['a changed noncurrent expiry', { NoncurrentVersionExpiration: { NoncurrentDays: 2 } }],
+  ])('tells %s apart', (_name, change) => {
+    // Arrange
+    const rules = localLifecycleRules(dev, 'quarantine');
+    const changed = [{ ...rules[0], ...change }, ...rules.slice(1)];
+
+    // Act / Assert
+    expect(sameLifecycleRules(rules, rules)).toBe(true);
+    expect(sameLifecycleRules(changed, rules)).toBe(false);
   });
 });
 
@@ -216,6 +234,44 @@ describe('ensureLocalBuckets', () => {
     // Assert
     expect(s3Mock.commandCalls(PutBucketLifecycleConfigurationCommand)).toHaveLength(5);
     expect(s3Mock.commandCalls(PutBucketTaggingCommand)).toHaveLength(5);
+  });
+
+  it('leaves lifecycle rules the server already has as they are, and puts the ones that differ', async () => {
+    // Arrange: RGW answers with the rules in another order and the prefix outside Filter; backups' rules differ.
+    for (const purpose of BUCKET_PURPOSES) {
+      const rules = localLifecycleRules(dev, purpose)
+        .map(({ Filter, ...rule }) => ({ ...rule, Prefix: Filter?.Prefix }))
+        .reverse();
+      const stored = purpose === 'backups' ? rules.slice(1) : rules;
+      s3Mock
+        .on(GetBucketLifecycleConfigurationCommand, { Bucket: `stowage-dev-${purpose}` })
+        .resolves({ Rules: stored });
+    }
+
+    // Act
+    await ensureLocalBuckets({ s3: new S3Client({}), config: dev, kmsKeyIds: localKmsKeyIds(dev) });
+
+    // Assert
+    const put = inputsByBucket<{ LifecycleConfiguration?: { Rules?: unknown[] } }>(
+      PutBucketLifecycleConfigurationCommand,
+    );
+    expect([...put.keys()]).toEqual(['stowage-dev-backups']);
+    expect(put.get('stowage-dev-backups')?.LifecycleConfiguration?.Rules).toEqual(
+      localLifecycleRules(dev, 'backups'),
+    );
+  });
+
+  it('puts the lifecycle rules of a bucket that has none (NoSuchLifecycleConfiguration)', async () => {
+    // Arrange
+    s3Mock
+      .on(GetBucketLifecycleConfigurationCommand)
+      .rejects(serviceError('NoSuchLifecycleConfiguration', 404));
+
+    // Act
+    await ensureLocalBuckets({ s3: new S3Client({}), config: dev, kmsKeyIds: localKmsKeyIds(dev) });
+
+    // Assert
+    expect(s3Mock.commandCalls(PutBucketLifecycleConfigurationCommand)).toHaveLength(5);
   });
 
   it('fails on a bucket name someone else owns', async () => {

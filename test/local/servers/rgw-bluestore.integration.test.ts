@@ -2,7 +2,7 @@
  * local/servers/rgw.ts with a persistent object store (bluestore on a sparse file), as local mode runs it: data,
  * users and SSE-KMS keys survive a stop and a start; settings fixed at creation cannot silently change.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -109,6 +109,39 @@ describe('local Ceph RGW on bluestore (persistent)', () => {
     } finally {
       client.destroy();
     }
+    first = again;
+  });
+
+  it('does not stall the next start on the watches of a radosgw that died without unwatching (kill -9)', async () => {
+    // Arrange: the radosgw dies holding its watches on the control objects; the OSD persists them.
+    const radosgwPid = Number(readFileSync(path.join(dataDir, 'pid', 'radosgw.pid'), 'utf8').trim());
+    const logFile = path.join(dataDir, 'log', 'client.rgw.stowage.log');
+    process.kill(radosgwPid, 'SIGKILL');
+    await stopRgw({ dataDir });
+    const logBefore = statSync(logFile).size;
+
+    // Act: a bucket-metadata write notifies every watcher, the dead one's too.
+    const again = await timed('restart after kill -9', () =>
+      startRgw({ dataDir, objectStore: 'bluestore', detached: false }),
+    );
+    const s3 = new S3Client(rgwS3ClientConfig(again));
+    try {
+      await timed('metadata write after kill -9', () =>
+        s3.send(
+          new PutBucketVersioningCommand({
+            Bucket: 'kept-bucket',
+            VersioningConfiguration: { Status: 'Enabled' },
+          }),
+        ),
+      );
+    } finally {
+      s3.destroy();
+    }
+
+    // Assert: the dead watch lapsed (osd client watch timeout) before a notify gave up on it. With Ceph's 30 s
+    // default every such write waited 10 s per notify attempt and logged the watcher that "did not respond".
+    const logAfter = readFileSync(logFile).subarray(logBefore).toString('utf8');
+    expect(logAfter).not.toContain('did not respond');
     first = again;
   });
 
