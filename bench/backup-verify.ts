@@ -45,16 +45,16 @@ import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 
 import { startPostgres, stopPostgres } from '../local/servers/postgres';
-import { createS3Client } from '../lambda/shared/aws/s3-client';
-import type { BackupSourceConfig } from '../lambda/shared/backup/backup-source';
-import { headBackup } from '../lambda/shared/backup/verify/backup-object';
-import { verifyContent } from '../lambda/shared/backup/verify/content-verification';
+import { createS3Client } from '../core/aws/s3-client';
+import type { BackupSourceConfig } from '../core/backup/backup-source';
+import { headBackup } from '../core/backup/verify/backup-object';
+import { verifyContent } from '../core/backup/verify/content-verification';
 import {
   DEFAULT_RANGED_READ,
   readObjectInOrder,
   type RangedReadOptions,
-} from '../lambda/shared/backup/verify/ranged-object-reader';
-import { verifyBackups } from '../lambda/shared/backup/verify/verify-backups';
+} from '../core/backup/verify/ranged-object-reader';
+import { verifyBackups } from '../core/backup/verify/verify-backups';
 import {
   kibToMB,
   loadAverage,

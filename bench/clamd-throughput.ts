@@ -9,7 +9,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBuiltinEngine, createClamdEngine, scanStream } from '../lambda/shared/scan';
+import { createBuiltinEngine, createClamdEngine, scanStream } from '../core/scan';
 import { startClamd } from '../local/servers/clamd';
 import type { Timing } from './support/random-stream';
 import { argument, MiB, randomSource, round } from './support/random-stream';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 
 import { build } from 'esbuild';
 
-import { HANDLER_ENV } from '../lambda/shared/handler-env';
+import { HANDLER_ENV } from '../core/contracts/handler-env';
 import { STOWAGE_ESBUILD_MAIN_FIELDS, STOWAGE_ESBUILD_TARGET } from '../lib/constructs/stowage-function';
 import { round } from './support/random-stream';
 

@@ -15,8 +15,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 
 import type { UploadStatusView } from '../lambda/intake-api/get-upload-status';
 import type { PresignedUpload } from '../lambda/intake-api/presign-upload';
-import { createS3Client } from '../lambda/shared/aws/s3-client';
-import { MemoryStatusStore } from '../lambda/shared/status/memory-status-store';
+import { createS3Client } from '../core/aws/s3-client';
+import { MemoryStatusStore } from '../core/status/memory-status-store';
 import { ensureIntakeBuckets } from '../local/runtime/intake-buckets';
 import { createLocalIntake, type LocalIntake } from '../local/runtime/local-intake';
 import { startClamd } from '../local/servers/clamd';

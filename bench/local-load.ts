@@ -30,7 +30,7 @@ import { ListObjectsV2Command, ListObjectVersionsCommand, type S3Client } from '
 
 import type { UploadStatusView } from '../lambda/intake-api/get-upload-status';
 import type { PresignedUpload } from '../lambda/intake-api/presign-upload';
-import { createS3Client } from '../lambda/shared/aws/s3-client';
+import { createS3Client } from '../core/aws/s3-client';
 import type { LocalQueue } from '../local/events/local-queue';
 import { FileStatusStore } from '../local/runtime/file-status-store';
 import { dataDirPaths } from '../local/runtime/local-data-dir';

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createBuiltinEngine, scanStream } from '../lambda/shared/scan';
+import { createBuiltinEngine, scanStream } from '../core/scan';
 import { argument, MiB, randomSource, round } from './support/random-stream';
 
 const CHILD_FLAG = '--child';

@@ -14,8 +14,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { createBuiltinEngine } from '../lambda/shared/scan/builtin-engine';
-import { scanStream } from '../lambda/shared/scan/scan-stream';
+import { createBuiltinEngine } from '../core/scan/builtin-engine';
+import { scanStream } from '../core/scan/scan-stream';
 import type { Timing } from './support/random-stream';
 import { argument, MiB, randomSource, round } from './support/random-stream';
 import { wavHeader } from './support/wav-file';

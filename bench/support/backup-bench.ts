@@ -8,7 +8,7 @@ import { createGzip } from 'node:zlib';
 
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 
-import { createS3Client } from '../../lambda/shared/aws/s3-client';
+import { createS3Client } from '../../core/aws/s3-client';
 import { RGW_NAME, startRgw, type RgwServer } from '../../local/servers/rgw';
 import { randomSource } from './random-stream';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { BucketPurpose } from '../../lib/config/naming';
-import { TAG_KEYS } from '../../lambda/shared/pipeline/object-tags';
+import { TAG_KEYS } from '../../core/contracts/object-tags';
 import { formatAge, formatBytes } from './backup/human-format';
 import { parseConcurrency } from './report';
 import { UsageError } from '../shared/usage-error';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BUCKET_PURPOSES, type BucketPurpose } from '../../lib/config/naming';
-import { TAG_KEYS } from '../../lambda/shared/pipeline/object-tags';
+import { TAG_KEYS } from '../../core/contracts/object-tags';
 import { formatAge, formatBytes } from './backup/human-format';
 import { listIncompleteUploads, type IncompleteUpload } from './backup/incomplete-uploads';
 import { UsageError } from '../shared/usage-error';

@@ -2,9 +2,9 @@ import { createReadStream } from 'fs';
 import type { Command } from 'commander';
 import { stat } from 'fs/promises';
 import { loadConfig } from '../../lib/config';
-import type { ScanEngine, ScanVerdict } from '../../lambda/shared/scan';
-import { createBuiltinEngine, createClamdEngine, errorMessage, scanStream } from '../../lambda/shared/scan';
-import { extensionOf, typesForExtension } from '../../lambda/shared/scan/media-types';
+import type { ScanEngine, ScanVerdict } from '../../core/scan';
+import { createBuiltinEngine, createClamdEngine, errorMessage, scanStream } from '../../core/scan';
+import { extensionOf, typesForExtension } from '../../core/scan/media-types';
 import { UsageError } from '../shared/usage-error';
 
 export interface ScanCommandOptions {

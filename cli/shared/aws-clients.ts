@@ -2,7 +2,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
-import { createS3Client } from '../../lambda/shared/aws/s3-client';
+import { createS3Client } from '../../core/aws/s3-client';
 import type { Connection } from './connection';
 
 /** The AWS clients of one `report`, `cleanup` or `doctor` run; the non-S3 ones are created on first use. */

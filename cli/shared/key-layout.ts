@@ -4,9 +4,9 @@
  * `backups/<source>/…`, `test/…`, `reports/…`.
  */
 import type { BucketPurpose } from '../../lib/config/naming';
-import { manifestKeyFor } from '../../lambda/shared/pipeline/upload-key';
+import { manifestKeyFor } from '../../core/contracts/upload-key';
 
-/** Suffix of a processed object's manifest (lambda/shared/pipeline/upload-key.ts manifestKeyFor). */
+/** Suffix of a processed object's manifest (core/contracts/upload-key.ts manifestKeyFor). */
 export const MANIFEST_SUFFIX = manifestKeyFor('');
 
 /** The first path segment with its slash (`uploads/`), or `(root)` for keys without one. */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
-import { parseBackupSourcesJson, SourceConfigError } from '../shared/backup/verify/source-config-schema';
-import type { BackupSourceConfig } from '../shared/backup/backup-source';
-import { HANDLER_ENV } from '../shared/handler-env';
-import { HandlerConfigError, parseHandlerEnv } from '../shared/pipeline/handler-config';
+import { parseBackupSourcesJson, SourceConfigError } from '../../core/backup/verify/source-config-schema';
+import type { BackupSourceConfig } from '../../core/backup/backup-source';
+import { HANDLER_ENV } from '../../core/contracts/handler-env';
+import { HandlerConfigError, parseHandlerEnv } from '../runtime/handler-config';
 
 const required = z.string().trim().min(1, 'required');
 

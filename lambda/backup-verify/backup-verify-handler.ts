@@ -1,13 +1,13 @@
 import { z } from 'zod';
 
-import { SOURCE_NAME_PATTERN } from '../shared/backup/backup-layout';
-import type { BackupSourceConfig } from '../shared/backup/backup-source';
+import { SOURCE_NAME_PATTERN } from '../../core/backup/backup-layout';
+import type { BackupSourceConfig } from '../../core/backup/backup-source';
 import {
   runNightlyVerification,
   type NightlyVerificationDependencies,
-} from '../shared/backup/verify/nightly-verification';
-import type { VerificationReport } from '../shared/backup/verify/verification-report';
-import { describeIssues, InvalidEventError } from '../shared/events/invalid-event-error';
+} from '../../core/backup/verify/nightly-verification';
+import type { VerificationReport } from '../../core/backup/verify/verification-report';
+import { describeIssues, InvalidEventError } from '../../core/events/invalid-event-error';
 
 /** A direct invocation that re-verifies one source (the operations handler), optionally at a given time. */
 const reverifySchema = z.object({

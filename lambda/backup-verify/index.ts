@@ -3,9 +3,9 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
-import { createS3Client } from '../shared/aws/s3-client';
-import { createKmsKeyResolver } from '../shared/backup/kms-key-resolver';
-import { createEnvelopeDecryptor } from '../shared/backup/verify/envelope-decryptor';
+import { createS3Client } from '../../core/aws/s3-client';
+import { createKmsKeyResolver } from '../../core/backup/kms-key-resolver';
+import { createEnvelopeDecryptor } from '../../core/backup/verify/envelope-decryptor';
 import { loadBackupVerifyConfig } from './backup-verify-config';
 import { createBackupVerifyHandler } from './backup-verify-handler';
 

@@ -1,5 +1,5 @@
-import type { RecordedManifest } from '../shared/status/recorded-manifest';
-import type { RecordedVerdict, StatusRecord, UploadStatus } from '../shared/status/upload-status';
+import type { RecordedManifest } from '../../core/status/recorded-manifest';
+import type { RecordedVerdict, StatusRecord, UploadStatus } from '../../core/status/upload-status';
 import type { ApiResponse } from './api-types';
 import { jsonResponse, notFound } from './http-responses';
 import type { IntakeDependencies } from './intake-dependencies';

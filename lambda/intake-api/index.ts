@@ -6,8 +6,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { createS3Client } from '../shared/aws/s3-client';
-import { DynamoDbStatusStore } from '../shared/status/dynamodb-status-store';
+import { createS3Client } from '../../core/aws/s3-client';
+import { DynamoDbStatusStore } from '../../core/status/dynamodb-status-store';
 import { toApiRequest } from './api-gateway-request';
 import { parseIntakeEnv } from './intake-env';
 import { createIntakeApi } from './routes';

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { StatusStore } from '../shared/status/upload-status';
+import type { StatusStore } from '../../core/status/upload-status';
 import type { ApiLogger } from './api-types';
 import type { IntakeConfig } from './intake-config';
 

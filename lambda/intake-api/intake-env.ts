@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HANDLER_ENV } from '../shared/handler-env';
+import { HANDLER_ENV } from '../../core/contracts/handler-env';
 import { extensionForContentType } from './content-types';
 import { PRESIGN_EXPIRY_BOUNDS, type IntakeConfig } from './intake-config';
 

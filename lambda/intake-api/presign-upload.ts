@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import type { StatusRecord } from '../shared/status/upload-status';
+import type { StatusRecord } from '../../core/status/upload-status';
 import type { ApiRequest, ApiResponse } from './api-types';
 import { extensionForContentType } from './content-types';
 import { invalidRequest, jsonResponse } from './http-responses';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { describeIssues, InvalidEventError } from '../shared/events/invalid-event-error';
+import { describeIssues, InvalidEventError } from '../../core/events/invalid-event-error';
 
 /** CloudWatch alarm states. */
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';

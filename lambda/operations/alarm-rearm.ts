@@ -2,9 +2,9 @@ import { SetAlarmStateCommand, type CloudWatchClient } from '@aws-sdk/client-clo
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
-import { describeError } from '../shared/backup/verify/error-message';
-import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
-import type { PipelineLogger } from '../shared/pipeline/pipeline-logger';
+import { describeError } from '../../core/backup/verify/error-message';
+import type { HandlerMetrics } from '../runtime/batch-metrics';
+import type { PipelineLogger } from '../../core/logging/pipeline-logger';
 import {
   OperationFailedError,
   type AlarmRearm,

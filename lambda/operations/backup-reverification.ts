@@ -2,11 +2,11 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 
-import { describeError } from '../shared/backup/verify/error-message';
-import { SOURCE_STATUSES, type VerificationReport } from '../shared/backup/verify/verification-report';
-import { describeIssues } from '../shared/events/invalid-event-error';
-import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
-import type { PipelineLogger } from '../shared/pipeline/pipeline-logger';
+import { describeError } from '../../core/backup/verify/error-message';
+import { SOURCE_STATUSES, type VerificationReport } from '../../core/backup/verify/verification-report';
+import { describeIssues } from '../../core/events/invalid-event-error';
+import type { HandlerMetrics } from '../runtime/batch-metrics';
+import type { PipelineLogger } from '../../core/logging/pipeline-logger';
 import { OperationFailedError, type ReverifyOutcome, type ReverifyRun } from './operation-outcome';
 import { OPERATIONS_METRICS } from './operations-metrics';
 

@@ -1,9 +1,9 @@
 import { SendMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
-import { describeError } from '../shared/backup/verify/error-message';
-import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
-import type { PipelineLogger } from '../shared/pipeline/pipeline-logger';
+import { describeError } from '../../core/backup/verify/error-message';
+import type { HandlerMetrics } from '../runtime/batch-metrics';
+import type { PipelineLogger } from '../../core/logging/pipeline-logger';
 import { OPERATIONS_METRICS } from './operations-metrics';
 import type { RedriveRoute } from './operations-config';
 import {

@@ -1,4 +1,4 @@
-import type { VerificationReport } from '../shared/backup/verify/verification-report';
+import type { VerificationReport } from '../../core/backup/verify/verification-report';
 
 /**
  * Most parked messages and failures an outcome lists one by one (the counts are always complete; the log has every

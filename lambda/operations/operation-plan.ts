@@ -1,4 +1,4 @@
-import { METRIC_NAMES } from '../shared/backup/verify/verification-metrics';
+import { METRIC_NAMES } from '../../core/backup/verify/verification-metrics';
 import type { AlarmTransition } from './alarm-event';
 import type { RedriveRoute } from './operations-config';
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 
-import type { BackupSourceConfig } from '../shared/backup/backup-source';
-import { parseBackupSourcesJson, SourceConfigError } from '../shared/backup/verify/source-config-schema';
-import { describeIssues } from '../shared/events/invalid-event-error';
-import { HANDLER_ENV } from '../shared/handler-env';
-import { HandlerConfigError, parseHandlerEnv } from '../shared/pipeline/handler-config';
+import type { BackupSourceConfig } from '../../core/backup/backup-source';
+import { parseBackupSourcesJson, SourceConfigError } from '../../core/backup/verify/source-config-schema';
+import { describeIssues } from '../../core/events/invalid-event-error';
+import { HANDLER_ENV } from '../../core/contracts/handler-env';
+import { HandlerConfigError, parseHandlerEnv } from '../runtime/handler-config';
 
 /** Default of HANDLER_ENV.REDRIVE_MAX_MESSAGES: most messages one DLQ redrive moves. */
 export const DEFAULT_REDRIVE_MAX_MESSAGES = 100;

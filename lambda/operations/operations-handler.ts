@@ -11,9 +11,9 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 
-import { describeError } from '../shared/backup/verify/error-message';
-import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
-import type { PipelineLogger } from '../shared/pipeline/pipeline-logger';
+import { describeError } from '../../core/backup/verify/error-message';
+import type { HandlerMetrics } from '../runtime/batch-metrics';
+import type { PipelineLogger } from '../../core/logging/pipeline-logger';
 import { parseAlarmEvent, type AlarmStateValue, type AlarmTransition } from './alarm-event';
 import { withRearm } from './alarm-rearm';
 import { reverifyBackups } from './backup-reverification';

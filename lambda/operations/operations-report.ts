@@ -1,7 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 
-import { describeError } from '../shared/backup/verify/error-message';
-import { isFailure, type VerificationReport } from '../shared/backup/verify/verification-report';
+import { describeError } from '../../core/backup/verify/error-message';
+import { isFailure, type VerificationReport } from '../../core/backup/verify/verification-report';
 import type { AlarmTransition } from './alarm-event';
 import type { OperationPlan } from './operation-plan';
 import type {

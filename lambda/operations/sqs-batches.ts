@@ -6,7 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 
-import { describeError } from '../shared/backup/verify/error-message';
+import { describeError } from '../../core/backup/verify/error-message';
 import { LISTED_MAX, type RedriveFailure } from './operation-outcome';
 
 /** SQS returns at most 10 messages per receive and takes at most 10 entries per batch call. */

@@ -3,8 +3,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
-import { createS3Client } from '../shared/aws/s3-client';
-import { DynamoDbStatusStore } from '../shared/status/dynamodb-status-store';
+import { createS3Client } from '../../core/aws/s3-client';
+import { DynamoDbStatusStore } from '../../core/status/dynamodb-status-store';
 import { loadProcessConfig } from './process-config';
 import { createProcessHandler } from './process-handler';
 

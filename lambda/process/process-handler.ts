@@ -1,10 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
-import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
-import type { DeadLetterPolicy } from '../shared/pipeline/dead-letter-reason';
-import { processUpload, type ProcessDependencies } from '../shared/pipeline/process-upload';
-import { createResultsBatchHandler } from '../shared/pipeline/results-batch-handler';
+import type { HandlerMetrics } from '../runtime/batch-metrics';
+import type { DeadLetterPolicy } from '../runtime/dead-letter-reason';
+import { processUpload, type ProcessDependencies } from '../../core/intake/process-upload';
+import { createResultsBatchHandler } from '../runtime/results-batch-handler';
 
 const OUTCOME_METRICS = {
   processed: 'Processed',

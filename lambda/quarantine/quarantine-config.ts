@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
-import { HANDLER_ENV } from '../shared/handler-env';
-import { maxReceiveCountSetting } from '../shared/pipeline/dead-letter-reason';
-import { parseHandlerEnv } from '../shared/pipeline/handler-config';
+import { HANDLER_ENV } from '../../core/contracts/handler-env';
+import { maxReceiveCountSetting } from '../runtime/dead-letter-reason';
+import { parseHandlerEnv } from '../runtime/handler-config';
 
 const required = z.string().trim().min(1, 'required');
 

@@ -1,10 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
-import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
-import type { DeadLetterPolicy } from '../shared/pipeline/dead-letter-reason';
-import { quarantineUpload, type QuarantineDependencies } from '../shared/pipeline/quarantine-upload';
-import { createResultsBatchHandler } from '../shared/pipeline/results-batch-handler';
+import type { HandlerMetrics } from '../runtime/batch-metrics';
+import type { DeadLetterPolicy } from '../runtime/dead-letter-reason';
+import { quarantineUpload, type QuarantineDependencies } from '../../core/intake/quarantine-upload';
+import { createResultsBatchHandler } from '../runtime/results-batch-handler';
 
 const OUTCOME_METRICS = {
   quarantined: 'Quarantined',

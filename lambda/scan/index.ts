@@ -4,11 +4,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
-import { createS3Client } from '../shared/aws/s3-client';
-import { EventBridgeResultsPublisher } from '../shared/pipeline/eventbridge-results-publisher';
-import { createBuiltinEngine } from '../shared/scan/builtin-engine';
-import { createClamdEngine } from '../shared/scan/clamd-engine';
-import { DynamoDbStatusStore } from '../shared/status/dynamodb-status-store';
+import { createS3Client } from '../../core/aws/s3-client';
+import { EventBridgeResultsPublisher } from '../runtime/eventbridge-results-publisher';
+import { createBuiltinEngine } from '../../core/scan/builtin-engine';
+import { createClamdEngine } from '../../core/scan/clamd-engine';
+import { DynamoDbStatusStore } from '../../core/status/dynamodb-status-store';
 import { loadScanConfig } from './scan-config';
 import { createScanHandler } from './scan-handler';
 

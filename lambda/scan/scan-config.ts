@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
-import { HANDLER_ENV } from '../shared/handler-env';
-import { maxReceiveCountSetting } from '../shared/pipeline/dead-letter-reason';
-import { parseHandlerEnv } from '../shared/pipeline/handler-config';
-import { DEFAULT_ALLOWED_TYPES } from '../shared/scan/media-types';
+import { HANDLER_ENV } from '../../core/contracts/handler-env';
+import { maxReceiveCountSetting } from '../runtime/dead-letter-reason';
+import { parseHandlerEnv } from '../runtime/handler-config';
+import { DEFAULT_ALLOWED_TYPES } from '../../core/scan/media-types';
 
 const required = z.string().trim().min(1, 'required');
 

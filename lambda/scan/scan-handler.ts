@@ -1,13 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
-import { decodeIntakeMessage } from '../shared/events/intake-message';
-import type { HandlerMetrics } from '../shared/pipeline/batch-metrics';
-import { KeyedSerializer } from '../shared/pipeline/keyed-serializer';
-import { sqsBatchHandler } from '../shared/pipeline/sqs-batch-handler';
-import type { DeadLetterPolicy } from '../shared/pipeline/dead-letter-reason';
-import { scanObject, ScanIncompleteError, type ScanDependencies } from '../shared/pipeline/scan-object';
-import { parseUploadKey } from '../shared/pipeline/upload-key';
+import { decodeIntakeMessage } from '../../core/events/intake-message';
+import type { HandlerMetrics } from '../runtime/batch-metrics';
+import { KeyedSerializer } from '../../core/intake/keyed-serializer';
+import { sqsBatchHandler } from '../runtime/sqs-batch-handler';
+import type { DeadLetterPolicy } from '../runtime/dead-letter-reason';
+import { scanObject, ScanIncompleteError, type ScanDependencies } from '../../core/intake/scan-object';
+import { parseUploadKey } from '../../core/contracts/upload-key';
 
 const OUTCOME_METRICS = {
   republished: 'ScanRepublished',

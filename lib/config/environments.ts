@@ -1,5 +1,5 @@
-import { DEFAULT_ALLOWED_TYPES } from '../../lambda/shared/scan/media-types';
-import { DEFAULT_STATUS_TTL_DAYS } from '../../lambda/shared/status/status-table';
+import { DEFAULT_ALLOWED_TYPES } from '../../core/scan/media-types';
+import { DEFAULT_STATUS_TTL_DAYS } from '../../core/status/status-table';
 import type { EnvName, StowageConfig } from './schema';
 import { BACKUP_SOURCE_DEFAULTS } from './schema';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { SOURCE_NAME_PATTERN } from '../../lambda/shared/backup/backup-layout';
+import { SOURCE_NAME_PATTERN } from '../../core/backup/backup-layout';
 import { PRESIGN_EXPIRY_BOUNDS } from '../../lambda/intake-api/intake-config';
-import { CONTENT_CHECKS } from '../../lambda/shared/backup/verify/source-config-schema';
+import { CONTENT_CHECKS } from '../../core/backup/verify/source-config-schema';
 import { cronExpressionProblem } from './cron-expression';
 
 /** The environments Stowage deploys to. Adding one: see README "Adding an environment". */
@@ -91,7 +91,7 @@ export const BACKUP_SOURCE_DEFAULTS = {
   maxDropPercent: 50,
 } as const;
 
-/** One backup source and what its newest backup must look like (lambda/shared/backup/backup-source.ts). */
+/** One backup source and what its newest backup must look like (core/backup/backup-source.ts). */
 export const backupSourceSchema = z.object({
   /** Source name, as in the key layout `backups/<source>/…`. */
   name: z

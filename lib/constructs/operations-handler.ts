@@ -8,7 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HANDLER_ENV } from '../../lambda/shared/handler-env';
+import { HANDLER_ENV } from '../../core/contracts/handler-env';
 import type { StowageLogLevel } from './stowage-function';
 import { StowageFunction } from './stowage-function';
 

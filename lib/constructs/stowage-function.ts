@@ -8,8 +8,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'path';
-import type { HandlerEnvName } from '../../lambda/shared/handler-env';
-import { HANDLER_ENV } from '../../lambda/shared/handler-env';
+import type { HandlerEnvName } from '../../core/contracts/handler-env';
+import { HANDLER_ENV } from '../../core/contracts/handler-env';
 import { acknowledge } from '../compliance/acknowledgements';
 
 /** The runtime every Stowage handler runs on: the newest Node.js aws-cdk-lib offers (pinned, not NODEJS_LATEST). */
@@ -31,7 +31,7 @@ const HANDLER_ENV_NAMES: ReadonlySet<string> = new Set(Object.values(HANDLER_ENV
 /** Levels of the handlers' structured logs (Powertools and Lambda's advanced logging controls). */
 export type StowageLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
-/** The contract environment of a handler: only names from HANDLER_ENV (lambda/shared/handler-env.ts). */
+/** The contract environment of a handler: only names from HANDLER_ENV (core/contracts/handler-env.ts). */
 export type HandlerEnvironment = Readonly<Partial<Record<HandlerEnvName, string>>>;
 
 export interface StowageFunctionProps {

@@ -11,13 +11,13 @@ import {
   RESULTS_EVENT_SOURCE,
   SCAN_RESULT_DETAIL_TYPE,
   verdictsRoutedTo,
-} from '../../lambda/shared/events/scan-result-event';
-import { HANDLER_ENV } from '../../lambda/shared/handler-env';
+} from '../../core/events/scan-result-event';
+import { HANDLER_ENV } from '../../core/contracts/handler-env';
 import {
   STATUS_TABLE_PARTITION_KEY,
   STATUS_TABLE_PARTITION_KEY_TYPE,
   STATUS_TABLE_TTL_ATTRIBUTE,
-} from '../../lambda/shared/status/status-table';
+} from '../../core/status/status-table';
 import { acknowledge, acknowledgeResolved } from '../compliance/acknowledgements';
 import type { StowageConfig } from '../config';
 import type { KeyPurpose } from '../config/naming';

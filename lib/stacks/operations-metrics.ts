@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { METRIC_NAMES as BACKUP_METRIC_NAMES } from '../../lambda/shared/backup/verify/verification-metrics';
+import { METRIC_NAMES as BACKUP_METRIC_NAMES } from '../../core/backup/verify/verification-metrics';
 import type { EnvName } from '../config';
 import type { BucketPurpose } from '../config/naming';
 import { METRICS_NAMESPACE } from '../constructs/stowage-function';

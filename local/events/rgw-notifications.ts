@@ -4,7 +4,7 @@ import type { AddressInfo } from 'net';
 import { PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { S3Endpoint } from '../../lambda/shared/aws/s3-client';
+import type { S3Endpoint } from '../../core/aws/s3-client';
 
 /** Largest notification body accepted (RGW sends one record per request). */
 const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,4 +1,4 @@
-import type { HandlerMetrics } from '../../lambda/shared/pipeline/batch-metrics';
+import type { HandlerMetrics } from '../../lambda/runtime/batch-metrics';
 
 /**
  * HandlerMetrics for local mode: counts every Count metric a handler adds, by name, instead of emitting EMF.

@@ -2,21 +2,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { KeyedSerializer } from '../../lambda/shared/pipeline/keyed-serializer';
+import { KeyedSerializer } from '../../core/intake/keyed-serializer';
 import {
   toStatusRecord,
   updatableFields,
   updateApplies,
   withoutRemovedFields,
   withoutUndefined,
-} from '../../lambda/shared/status/status-record-fields';
-import { StatusConflictError, StatusNotFoundError } from '../../lambda/shared/status/upload-status';
+} from '../../core/status/status-record-fields';
+import { StatusConflictError, StatusNotFoundError } from '../../core/status/upload-status';
 import type {
   StatusRecord,
   StatusStore,
   StatusUpdate,
   UploadStatus,
-} from '../../lambda/shared/status/upload-status';
+} from '../../core/status/upload-status';
 
 export interface FileStatusStoreOptions {
   /** Directory holding one JSON file per record; created when missing. Required. */

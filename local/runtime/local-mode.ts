@@ -9,9 +9,9 @@ import path from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 
 import { createBackupVerifyHandler } from '../../lambda/backup-verify/backup-verify-handler';
-import { createS3Client, type S3Endpoint } from '../../lambda/shared/aws/s3-client';
-import { parseBackupSources } from '../../lambda/shared/backup/verify/source-config-schema';
-import type { VerificationReport } from '../../lambda/shared/backup/verify/verification-report';
+import { createS3Client, type S3Endpoint } from '../../core/aws/s3-client';
+import { parseBackupSources } from '../../core/backup/verify/source-config-schema';
+import type { VerificationReport } from '../../core/backup/verify/verification-report';
 import { loadConfig, type StowageConfig } from '../../lib/config';
 import { operationsTopicArn, type BucketPurpose } from '../../lib/config/naming';
 import { clamdStatus, startClamd, stopClamd, type ClamdServer } from '../servers/clamd';

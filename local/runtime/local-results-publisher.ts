@@ -3,8 +3,8 @@ import {
   SCAN_RESULT_DETAIL_TYPE,
   VERDICT_ROUTES,
   type ScanResultDetail,
-} from '../../lambda/shared/events/scan-result-event';
-import type { ResultsPublisher } from '../../lambda/shared/pipeline/results-publisher';
+} from '../../core/events/scan-result-event';
+import type { ResultsPublisher } from '../../core/events/results-publisher';
 import { toEventBridgeEvent } from './eventbridge-envelope';
 
 /** A queue a result can be sent to (LocalQueue). */

@@ -1,4 +1,4 @@
-import type { VerificationReport } from '../../lambda/shared/backup/verify/verification-report';
+import type { VerificationReport } from '../../core/backup/verify/verification-report';
 import { parseCronSchedule, type CronSchedule } from './cron-schedule';
 
 /** setTimeout's longest delay (about 24.8 days); longer waits are chained. */

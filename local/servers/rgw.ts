@@ -15,7 +15,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { s3ClientConfig } from '../../lambda/shared/aws/s3-client';
+import { s3ClientConfig } from '../../core/aws/s3-client';
 import { getFreePort, isPortFree, LOOPBACK, resolvePorts } from './net';
 import {
   isOwnProcess,

@@ -14,9 +14,9 @@ import {
 
 import type { UploadStatusView } from '../../lambda/intake-api/get-upload-status';
 import type { PresignedUpload } from '../../lambda/intake-api/presign-upload';
-import { createS3Client } from '../../lambda/shared/aws/s3-client';
-import { MemoryStatusStore } from '../../lambda/shared/status/memory-status-store';
-import type { StatusRecord, UploadStatus } from '../../lambda/shared/status/upload-status';
+import { createS3Client } from '../../core/aws/s3-client';
+import { MemoryStatusStore } from '../../core/status/memory-status-store';
+import type { StatusRecord, UploadStatus } from '../../core/status/upload-status';
 import { ensureIntakeBuckets, type IntakeBucketNames } from '../../local/runtime/intake-buckets';
 import { createLocalIntake, type LocalIntake } from '../../local/runtime/local-intake';
 import { postPresignedForm } from '../support/integration/presigned-post';

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 
 import { zipSync } from 'fflate';
 
-import { eicarBytes } from '../../lambda/shared/scan/eicar';
+import { eicarBytes } from '../../core/scan/eicar';
 
 /** The boundary EICAR is placed across: the clamd engine's INSTREAM chunk size and a typical stream chunk. */
 export const CHUNK_BOUNDARY = 64 * 1024;

@@ -10,7 +10,7 @@ import path from 'node:path';
 
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 
-import type { UploadManifest } from '../../lambda/shared/pipeline/upload-manifest';
+import type { UploadManifest } from '../../core/contracts/upload-manifest';
 import { startClamd, type ClamdServer } from '../../local/servers/clamd';
 import { postPresignedForm } from '../support/integration/presigned-post';
 import { waitFor } from '../support/integration/wait-for';
@@ -23,7 +23,7 @@ import {
   wavFile,
   wavWithEicarAcrossBoundary,
 } from './intake-fixtures';
-import { eicarBytes } from '../../lambda/shared/scan/eicar';
+import { eicarBytes } from '../../core/scan/eicar';
 
 const CLAMAV_TESTFILE = '/usr/share/clamav-testfiles/clam.zip';
 

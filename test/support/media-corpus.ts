@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { eicarBytes } from '../../lambda/shared/scan/eicar';
+import { eicarBytes } from '../../core/scan/eicar';
 
 export interface CorpusFile {
   /** File name (its extension matches the type). */

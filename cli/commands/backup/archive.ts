@@ -4,12 +4,12 @@ import {
   type HeadObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { parseBackupKey } from '../../../lambda/shared/backup/backup-layout';
+import { parseBackupKey } from '../../../core/backup/backup-layout';
 import {
   isInvalidArgument,
   isNotImplemented,
   isObjectMissing,
-} from '../../../lambda/shared/pipeline/s3-errors';
+} from '../../../core/aws/s3-errors';
 import { UsageError } from '../../shared/usage-error';
 import { createBackupClients } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';

@@ -1,6 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
-import { s3ClientConfig, type S3Endpoint } from '../../../lambda/shared/aws/s3-client';
+import { s3ClientConfig, type S3Endpoint } from '../../../core/aws/s3-client';
 import type { BackupConfig } from './backup-config';
 
 /** The AWS clients of one backup command. */

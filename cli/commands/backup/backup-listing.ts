@@ -3,7 +3,7 @@ import {
   BACKUPS_PREFIX,
   parseBackupKey,
   type ParsedBackupKey,
-} from '../../../lambda/shared/backup/backup-layout';
+} from '../../../core/backup/backup-layout';
 import { backupObjectInfo, type BackupObjectInfo } from './backup-object';
 import { withManifestDigests } from './digest-manifest';
 

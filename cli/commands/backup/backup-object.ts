@@ -1,5 +1,5 @@
 import type { HeadObjectCommandOutput } from '@aws-sdk/client-s3';
-import { BACKUP_METADATA, DIGEST_IN_MANIFEST } from '../../../lambda/shared/backup/backup-layout';
+import { BACKUP_METADATA, DIGEST_IN_MANIFEST } from '../../../core/backup/backup-layout';
 
 /** Storage classes whose objects must be restored before they can be read. */
 export const ARCHIVE_CLASSES = ['GLACIER', 'DEEP_ARCHIVE'] as const;

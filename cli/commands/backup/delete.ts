@@ -4,7 +4,7 @@ import {
   ListObjectVersionsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { digestManifestKey, SOURCE_NAME_PATTERN } from '../../../lambda/shared/backup/backup-layout';
+import { digestManifestKey, SOURCE_NAME_PATTERN } from '../../../core/backup/backup-layout';
 import { UsageError } from '../../shared/usage-error';
 import { requireBackupKey } from './archive';
 import { createBackupClients } from './backup-client';

@@ -3,7 +3,7 @@ import {
   digestManifestKey,
   parseDigestManifest,
   type DigestManifest,
-} from '../../../lambda/shared/backup/backup-layout';
+} from '../../../core/backup/backup-layout';
 import { BackupFailure } from './backup-io';
 import type { BackupObjectInfo } from './backup-object';
 import type { BackupConfig } from './backup-config';

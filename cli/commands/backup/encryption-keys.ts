@@ -1,9 +1,9 @@
-import { createKmsKeyResolver } from '../../../lambda/shared/backup/kms-key-resolver';
+import { createKmsKeyResolver } from '../../../core/backup/kms-key-resolver';
 import {
   createPassphraseKeyResolver,
   type KeyResolver,
   type KeySourceKind,
-} from '../../../lambda/shared/backup/envelope-encryption';
+} from '../../../core/backup/envelope-encryption';
 import { UsageError } from '../../shared/usage-error';
 import type { BackupClients } from './backup-client';
 

@@ -9,7 +9,7 @@ import {
   type CreateMultipartUploadCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { isPayloadHashMismatch } from '../../../lambda/shared/pipeline/s3-errors';
+import { isPayloadHashMismatch } from '../../../core/aws/s3-errors';
 import { BackupFailure } from './backup-io';
 import { abortMultipartUpload } from './multipart-abort';
 import { DigestMismatchError, type DigestResult } from './stream-digest';

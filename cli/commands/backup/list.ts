@@ -1,4 +1,4 @@
-import { SOURCE_NAME_PATTERN } from '../../../lambda/shared/backup/backup-layout';
+import { SOURCE_NAME_PATTERN } from '../../../core/backup/backup-layout';
 import { UsageError } from '../../shared/usage-error';
 import { createBackupClients } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';

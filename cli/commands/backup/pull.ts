@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'path';
 import type { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { parseBackupKey, SOURCE_NAME_PATTERN } from '../../../lambda/shared/backup/backup-layout';
+import { parseBackupKey, SOURCE_NAME_PATTERN } from '../../../core/backup/backup-layout';
 import {
   createDecryptStream,
   EnvelopeAuthenticationError,
@@ -13,7 +13,7 @@ import {
   ENVELOPE_SCHEME,
   NO_ENCRYPTION,
   type KeySourceKind,
-} from '../../../lambda/shared/backup/envelope-encryption';
+} from '../../../core/backup/envelope-encryption';
 import { UsageError } from '../../shared/usage-error';
 import { requireBackupKey } from './archive';
 import { createBackupClients, type BackupClients } from './backup-client';

@@ -1,6 +1,6 @@
 import { PassThrough } from 'stream';
-import { FORMAT_VALIDATORS } from '../../../lambda/shared/backup/verify/format-validators';
-import { FormatError } from '../../../lambda/shared/backup/verify/format-error';
+import { FORMAT_VALIDATORS } from '../../../core/backup/verify/format-validators';
+import { FormatError } from '../../../core/backup/verify/format-error';
 import { BackupFailure } from './backup-io';
 import type { PushFormat } from './push-options';
 

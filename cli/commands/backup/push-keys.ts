@@ -5,8 +5,8 @@ import {
   type ObjectVersion,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { isObjectMissing } from '../../../lambda/shared/pipeline/s3-errors';
-import { backupKey } from '../../../lambda/shared/backup/backup-layout';
+import { isObjectMissing } from '../../../core/aws/s3-errors';
+import { backupKey } from '../../../core/backup/backup-layout';
 import { BackupFailure } from './backup-io';
 
 /** How many `_n` suffixes a push tries in one second before giving up. */

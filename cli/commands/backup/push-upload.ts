@@ -3,13 +3,13 @@ import { createReadStream } from 'fs';
 import { pipeline as pipelineCallback, Transform, Writable, type Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import type { CreateMultipartUploadCommandInput, S3Client, StorageClass } from '@aws-sdk/client-s3';
-import { BACKUP_METADATA, DIGEST_IN_MANIFEST } from '../../../lambda/shared/backup/backup-layout';
+import { BACKUP_METADATA, DIGEST_IN_MANIFEST } from '../../../core/backup/backup-layout';
 import {
   createEncryptStream,
   ENVELOPE_SCHEME,
   NO_ENCRYPTION,
   type DataKey,
-} from '../../../lambda/shared/backup/envelope-encryption';
+} from '../../../core/backup/envelope-encryption';
 import type { BackupConfig } from './backup-config';
 import { measureFileParts, uploadFileParts } from './file-parts-upload';
 import type { Progress } from './progress';

@@ -1,9 +1,9 @@
 import { stat } from 'fs/promises';
 import { basename } from 'path';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { backupKey, digestManifestKey } from '../../../lambda/shared/backup/backup-layout';
-import { ENVELOPE_SCHEME, type DataKey } from '../../../lambda/shared/backup/envelope-encryption';
-import { isInvalidArgument } from '../../../lambda/shared/pipeline/s3-errors';
+import { backupKey, digestManifestKey } from '../../../core/backup/backup-layout';
+import { ENVELOPE_SCHEME, type DataKey } from '../../../core/backup/envelope-encryption';
+import { isInvalidArgument } from '../../../core/aws/s3-errors';
 import { UsageError } from '../../shared/usage-error';
 import { createBackupClients } from './backup-client';
 import { resolveBackupConfig } from './backup-config';

@@ -1,5 +1,5 @@
 import { RestoreObjectCommand, type Tier } from '@aws-sdk/client-s3';
-import { isNotImplemented } from '../../../lambda/shared/pipeline/s3-errors';
+import { isNotImplemented } from '../../../core/aws/s3-errors';
 import { UsageError } from '../../shared/usage-error';
 import { headOrMissing, requireBackupKey } from './archive';
 import { createBackupClients } from './backup-client';

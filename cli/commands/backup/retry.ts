@@ -1,4 +1,4 @@
-import { PAYLOAD_HASH_MISMATCH } from '../../../lambda/shared/pipeline/s3-errors';
+import { PAYLOAD_HASH_MISMATCH } from '../../../core/aws/s3-errors';
 import { UsageError } from '../../shared/usage-error';
 
 /** How often and after how long a failed attempt is tried again. */

@@ -1,5 +1,5 @@
-import { KmsKeyError } from '../../../lambda/shared/backup/kms-key-resolver';
-import { S3_ERROR_MEANINGS } from '../../../lambda/shared/pipeline/s3-errors';
+import { KmsKeyError } from '../../../core/backup/kms-key-resolver';
+import { S3_ERROR_MEANINGS } from '../../../core/aws/s3-errors';
 import { BackupFailure } from './backup-io';
 
 /** An error answered by an AWS (or S3-compatible) service: the SDK gives it `$metadata`. */

@@ -5,25 +5,25 @@ import type { S3Client } from '@aws-sdk/client-s3';
 
 import { loadConfig } from '../../../lib/config';
 
-import { createS3Client } from '../../../lambda/shared/aws/s3-client';
-import type { BackupSourceConfig } from '../../../lambda/shared/backup/backup-source';
-import { createPassphraseKeyResolver } from '../../../lambda/shared/backup/envelope-encryption';
-import { createKmsKeyResolver } from '../../../lambda/shared/backup/kms-key-resolver';
-import { createEnvelopeDecryptor } from '../../../lambda/shared/backup/verify/envelope-decryptor';
-import type { BackupDecryptor } from '../../../lambda/shared/backup/verify/backup-decryptor';
+import { createS3Client } from '../../../core/aws/s3-client';
+import type { BackupSourceConfig } from '../../../core/backup/backup-source';
+import { createPassphraseKeyResolver } from '../../../core/backup/envelope-encryption';
+import { createKmsKeyResolver } from '../../../core/backup/kms-key-resolver';
+import { createEnvelopeDecryptor } from '../../../core/backup/verify/envelope-decryptor';
+import type { BackupDecryptor } from '../../../core/backup/verify/backup-decryptor';
 import {
   parseBackupSources,
   parseBackupSourcesJson,
   SourceConfigError,
-} from '../../../lambda/shared/backup/verify/source-config-schema';
-import { verifyBackups } from '../../../lambda/shared/backup/verify/verify-backups';
+} from '../../../core/backup/verify/source-config-schema';
+import { verifyBackups } from '../../../core/backup/verify/verify-backups';
 import {
   isFailure,
   type SourceReport,
   type VerificationReport,
-} from '../../../lambda/shared/backup/verify/verification-report';
+} from '../../../core/backup/verify/verification-report';
 import { UsageError } from '../../shared/usage-error';
-import { describeError, systemErrorCode } from '../../../lambda/shared/backup/verify/error-message';
+import { describeError, systemErrorCode } from '../../../core/backup/verify/error-message';
 
 export interface BackupVerifyCommandOptions {
   /** The backups bucket. */

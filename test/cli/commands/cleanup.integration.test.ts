@@ -6,7 +6,7 @@ import { ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand } fro
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { runCleanupCommand } from '../../../cli/commands/cleanup';
-import { createS3Client } from '../../../lambda/shared/aws/s3-client';
+import { createS3Client } from '../../../core/aws/s3-client';
 import { startS3FaultProxy } from '../../support/integration/s3-fault-proxy';
 import { getTestServers } from '../../support/integration/servers';
 import { allVersions, useRgwEnvBuckets } from '../shared/rgw-env-buckets';

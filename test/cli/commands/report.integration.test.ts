@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { buildReport, runReportCommand, type StowageReport } from '../../../cli/commands/report';
 import { discoverEnvBuckets } from '../../../cli/shared/env-buckets';
-import { createS3Client } from '../../../lambda/shared/aws/s3-client';
+import { createS3Client } from '../../../core/aws/s3-client';
 import type { EnvName } from '../../../lib/config';
 import { startS3FaultProxy } from '../../support/integration/s3-fault-proxy';
 import {

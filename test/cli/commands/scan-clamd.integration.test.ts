@@ -7,7 +7,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Readable } from 'stream';
 import { startClamd } from '../../../local/servers/clamd';
-import { createClamdEngine, eicarBytes, scanStream } from '../../../lambda/shared/scan';
+import { createClamdEngine, eicarBytes, scanStream } from '../../../core/scan';
 import type { ScanLine } from '../../../cli/commands/scan';
 import { EXIT, runScanCommand } from '../../../cli/commands/scan';
 import { getTestServers } from '../../support/integration/servers';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 
-import { createBuiltinEngine, createClamdEngine, scanStream } from '../../../lambda/shared/scan';
+import { createBuiltinEngine, createClamdEngine, scanStream } from '../../../core/scan';
 import type { ScanLine } from '../../../cli/commands/scan';
 import { getTestServers } from '../../support/integration/servers';
 import { removeMediaCorpus, cleanCorpus, hostileCorpus } from '../../support/media-corpus';

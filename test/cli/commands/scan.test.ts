@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { zipSync } from 'fflate';
-import { eicarBytes } from '../../../lambda/shared/scan';
+import { eicarBytes } from '../../../core/scan';
 import type { ScanLine } from '../../../cli/commands/scan';
 import { EXIT, parseClamdAddress, runScanCommand, UsageError } from '../../../cli/commands/scan';
 

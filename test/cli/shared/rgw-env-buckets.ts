@@ -11,7 +11,7 @@ import {
 import type { OpsClients } from '../../../cli/shared/aws-clients';
 import type { CommandIo } from '../../../cli/shared/command-io';
 import { bucketEnvVar } from '../../../cli/shared/connection';
-import { createS3Client } from '../../../lambda/shared/aws/s3-client';
+import { createS3Client } from '../../../core/aws/s3-client';
 import type { StowageConfig } from '../../../lib/config';
 import { BUCKET_PURPOSE_TAG, BUCKET_PURPOSES, ENV_TAG, type BucketPurpose } from '../../../lib/config/naming';
 import { bucketLifecycle } from '../../../lib/stacks/bucket-lifecycle';

@@ -1,5 +1,5 @@
 import { loadBackupVerifyConfig } from '../../../lambda/backup-verify/backup-verify-config';
-import { HandlerConfigError } from '../../../lambda/shared/pipeline/handler-config';
+import { HandlerConfigError } from '../../../lambda/runtime/handler-config';
 
 const BASE = {
   STOWAGE_BACKUPS_BUCKET: 'stowage-prod-backups',

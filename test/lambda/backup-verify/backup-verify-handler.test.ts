@@ -3,11 +3,11 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { createBackupVerifyHandler } from '../../../lambda/backup-verify/backup-verify-handler';
-import type { BackupSourceConfig } from '../../../lambda/shared/backup/backup-source';
-import { VerificationRunError } from '../../../lambda/shared/backup/verify/nightly-verification';
-import type { VerificationReport } from '../../../lambda/shared/backup/verify/verification-report';
-import { InvalidEventError } from '../../../lambda/shared/events/invalid-event-error';
-import { recordingLogger } from '../shared/pipeline/pipeline-fixtures';
+import type { BackupSourceConfig } from '../../../core/backup/backup-source';
+import { VerificationRunError } from '../../../core/backup/verify/nightly-verification';
+import type { VerificationReport } from '../../../core/backup/verify/verification-report';
+import { InvalidEventError } from '../../../core/events/invalid-event-error';
+import { recordingLogger } from '../../core/intake/pipeline-fixtures';
 import {
   BUCKET,
   FakeBackupsBucket,
@@ -15,7 +15,7 @@ import {
   hoursBefore,
   KEY_ARN,
   noise,
-} from '../shared/backup/verify/fake-backups-bucket';
+} from '../../core/backup/verify/fake-backups-bucket';
 
 const s3Mock = mockClient(S3Client);
 const snsMock = mockClient(SNSClient);

@@ -1,5 +1,5 @@
 import { extensionForContentType, parseContentType } from '../../../lambda/intake-api/content-types';
-import { DEFAULT_ALLOWED_TYPES } from '../../../lambda/shared/scan/media-types';
+import { DEFAULT_ALLOWED_TYPES } from '../../../core/scan/media-types';
 import { ENV_NAMES, loadConfig } from '../../../lib/config';
 
 describe('extensionForContentType', () => {

@@ -1,6 +1,6 @@
 import { createIntakeApi } from '../../../lambda/intake-api/routes';
-import type { RecordedManifest } from '../../../lambda/shared/status/recorded-manifest';
-import type { RecordedVerdict, StatusRecord } from '../../../lambda/shared/status/upload-status';
+import type { RecordedManifest } from '../../../core/status/recorded-manifest';
+import type { RecordedVerdict, StatusRecord } from '../../../core/status/upload-status';
 import { bodyOf, getUpload, NOW, OWNER, testDependencies, UPLOAD_ID } from './intake-fixtures';
 
 const VERDICT: RecordedVerdict = {

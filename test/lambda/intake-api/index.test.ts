@@ -2,7 +2,7 @@ import type * as LibDynamoDb from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import type { handler } from '../../../lambda/intake-api/index';
-import { HANDLER_ENV } from '../../../lambda/shared/handler-env';
+import { HANDLER_ENV } from '../../../core/contracts/handler-env';
 import { httpApiEvent } from './api-gateway-events';
 import { BUCKET, KEY_ARN } from './intake-fixtures';
 

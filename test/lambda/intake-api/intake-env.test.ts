@@ -1,5 +1,5 @@
 import { parseIntakeEnv } from '../../../lambda/intake-api/intake-env';
-import { HANDLER_ENV } from '../../../lambda/shared/handler-env';
+import { HANDLER_ENV } from '../../../core/contracts/handler-env';
 import { BUCKET, KEY_ARN } from './intake-fixtures';
 
 const VALID_ENV = {

@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { ApiLogger, ApiRequest, ApiResponse } from '../../../lambda/intake-api/api-types';
 import type { IntakeConfig } from '../../../lambda/intake-api/intake-config';
 import type { IntakeDependencies } from '../../../lambda/intake-api/intake-dependencies';
-import { MemoryStatusStore } from '../../../lambda/shared/status/memory-status-store';
+import { MemoryStatusStore } from '../../../core/status/memory-status-store';
 
 export const BUCKET = 'stowage-dev-uploads-123456789012';
 export const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';

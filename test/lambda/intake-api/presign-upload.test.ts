@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createIntakeApi } from '../../../lambda/intake-api/routes';
-import type { StatusRecord } from '../../../lambda/shared/status/upload-status';
+import type { StatusRecord } from '../../../core/status/upload-status';
 import {
   ACCESS_KEY_ID,
   BUCKET,

@@ -1,6 +1,6 @@
 import { parseAlarmEvent } from '../../../lambda/operations/alarm-event';
 import { planFor } from '../../../lambda/operations/operation-plan';
-import { InvalidEventError } from '../../../lambda/shared/events/invalid-event-error';
+import { InvalidEventError } from '../../../core/events/invalid-event-error';
 import {
   alarmEvent,
   FAILURES_QUEUE_NAME,

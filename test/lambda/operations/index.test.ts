@@ -5,7 +5,7 @@ import type * as Sqs from '@aws-sdk/client-sqs';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 
 import type { handler } from '../../../lambda/operations/index';
-import { HANDLER_ENV } from '../../../lambda/shared/handler-env';
+import { HANDLER_ENV } from '../../../core/contracts/handler-env';
 import {
   alarmEvent,
   DLQ_ALARM,

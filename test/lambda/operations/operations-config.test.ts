@@ -1,5 +1,5 @@
 import { loadOperationsConfig } from '../../../lambda/operations/operations-config';
-import { HandlerConfigError } from '../../../lambda/shared/pipeline/handler-config';
+import { HandlerConfigError } from '../../../lambda/runtime/handler-config';
 import {
   FAILURES_QUEUE,
   FAILURES_QUEUE_NAME,

@@ -8,8 +8,8 @@ import type { AwsClientStub } from 'aws-sdk-client-mock';
 import type {
   SourceReport,
   VerificationReport,
-} from '../../../lambda/shared/backup/verify/verification-report';
-import type { PipelineLogger } from '../../../lambda/shared/pipeline/pipeline-logger';
+} from '../../../core/backup/verify/verification-report';
+import type { PipelineLogger } from '../../../core/logging/pipeline-logger';
 
 export const ENV = 'test';
 export const ACCOUNT_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012';

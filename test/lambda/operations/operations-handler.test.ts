@@ -19,7 +19,7 @@ import {
 import { LISTED_MAX } from '../../../lambda/operations/operation-outcome';
 import { createTransitionStore } from '../../../lambda/operations/operations-idempotency';
 import type { OperationsHandlerConfig } from '../../../lambda/operations/operations-config';
-import { InvalidEventError } from '../../../lambda/shared/events/invalid-event-error';
+import { InvalidEventError } from '../../../core/events/invalid-event-error';
 import {
   alarmEvent,
   DLQ_ALARM,

@@ -3,11 +3,11 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { createProcessHandler } from '../../../lambda/process/process-handler';
-import type { ScanResultDetail } from '../../../lambda/shared/events/scan-result-event';
-import type { UploadManifest } from '../../../lambda/shared/pipeline/upload-manifest';
-import { MemoryStatusStore } from '../../../lambda/shared/status/memory-status-store';
-import type { StatusRecord } from '../../../lambda/shared/status/upload-status';
-import { FakeS3, type FakeS3Options } from '../shared/pipeline/fake-s3';
+import type { ScanResultDetail } from '../../../core/events/scan-result-event';
+import type { UploadManifest } from '../../../core/contracts/upload-manifest';
+import { MemoryStatusStore } from '../../../core/status/memory-status-store';
+import type { StatusRecord } from '../../../core/status/upload-status';
+import { FakeS3, type FakeS3Options } from '../../core/intake/fake-s3';
 import {
   PROCESSED,
   PROCESSED_KEY,
@@ -20,8 +20,8 @@ import {
   uploadKey,
   UPLOADS,
   verdictFor,
-} from '../shared/pipeline/pipeline-fixtures';
-import { minimalPng, minimalWav } from '../shared/scan/fixtures';
+} from '../../core/intake/pipeline-fixtures';
+import { minimalPng, minimalWav } from '../../core/scan/fixtures';
 
 const s3Mock = mockClient(S3Client);
 const NOW = new Date('2025-03-04T06:00:00.000Z');

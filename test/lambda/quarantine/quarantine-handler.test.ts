@@ -9,10 +9,10 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { createQuarantineHandler } from '../../../lambda/quarantine/quarantine-handler';
-import type { ScanResultDetail } from '../../../lambda/shared/events/scan-result-event';
-import { eicarBytes } from '../../../lambda/shared/scan/eicar';
-import { MemoryStatusStore } from '../../../lambda/shared/status/memory-status-store';
-import { FakeS3, type FakeS3Options } from '../shared/pipeline/fake-s3';
+import type { ScanResultDetail } from '../../../core/events/scan-result-event';
+import { eicarBytes } from '../../../core/scan/eicar';
+import { MemoryStatusStore } from '../../../core/status/memory-status-store';
+import { FakeS3, type FakeS3Options } from '../../core/intake/fake-s3';
 import {
   QUARANTINE,
   QUARANTINE_KEY,
@@ -25,7 +25,7 @@ import {
   uploadKey,
   UPLOADS,
   verdictFor,
-} from '../shared/pipeline/pipeline-fixtures';
+} from '../../core/intake/pipeline-fixtures';
 
 const s3Mock = mockClient(S3Client);
 const KEY = uploadKey('u1', 'png');

@@ -1,5 +1,5 @@
 import { loadScanConfig } from '../../../lambda/scan/scan-config';
-import { HandlerConfigError } from '../../../lambda/shared/pipeline/handler-config';
+import { HandlerConfigError } from '../../../lambda/runtime/handler-config';
 
 const BASE = {
   STOWAGE_UPLOADS_BUCKET: 'uploads',

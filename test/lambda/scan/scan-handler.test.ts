@@ -6,15 +6,15 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { createScanHandler } from '../../../lambda/scan/scan-handler';
-import type { ScanResultDetail } from '../../../lambda/shared/events/scan-result-event';
-import { EventBridgeResultsPublisher } from '../../../lambda/shared/pipeline/eventbridge-results-publisher';
-import type { ScanDependencies } from '../../../lambda/shared/pipeline/scan-object';
-import { createBuiltinEngine } from '../../../lambda/shared/scan/builtin-engine';
-import { createClamdEngine } from '../../../lambda/shared/scan/clamd-engine';
-import { eicarBytes } from '../../../lambda/shared/scan/eicar';
-import type { ScanEngine } from '../../../lambda/shared/scan/scan-engine';
-import { MemoryStatusStore } from '../../../lambda/shared/status/memory-status-store';
-import { FakeS3 } from '../shared/pipeline/fake-s3';
+import type { ScanResultDetail } from '../../../core/events/scan-result-event';
+import { EventBridgeResultsPublisher } from '../../../lambda/runtime/eventbridge-results-publisher';
+import type { ScanDependencies } from '../../../core/intake/scan-object';
+import { createBuiltinEngine } from '../../../core/scan/builtin-engine';
+import { createClamdEngine } from '../../../core/scan/clamd-engine';
+import { eicarBytes } from '../../../core/scan/eicar';
+import type { ScanEngine } from '../../../core/scan/scan-engine';
+import { MemoryStatusStore } from '../../../core/status/memory-status-store';
+import { FakeS3 } from '../../core/intake/fake-s3';
 import {
   recordingLogger,
   recordingMetrics,
@@ -23,8 +23,8 @@ import {
   statusRecord,
   uploadKey,
   UPLOADS,
-} from '../shared/pipeline/pipeline-fixtures';
-import { minimalPng } from '../shared/scan/fixtures';
+} from '../../core/intake/pipeline-fixtures';
+import { minimalPng } from '../../core/scan/fixtures';
 
 const s3Mock = mockClient(S3Client);
 const eventsMock = mockClient(EventBridgeClient);

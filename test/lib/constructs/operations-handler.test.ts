@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { HANDLER_ENV } from '../../../lambda/shared/handler-env';
+import { HANDLER_ENV } from '../../../core/contracts/handler-env';
 import { cdkJsonContext } from '../../../lib/cdk-json-context';
 import type { OperationsHandlerProps } from '../../../lib/constructs/operations-handler';
 import { OperationsHandler } from '../../../lib/constructs/operations-handler';

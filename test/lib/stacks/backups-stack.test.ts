@@ -3,7 +3,7 @@ import { join } from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { HANDLER_ENV } from '../../../lambda/shared/handler-env';
+import { HANDLER_ENV } from '../../../core/contracts/handler-env';
 import type { EnvName } from '../../../lib/config';
 import {
   VERIFY_SCHEDULE_MAX_EVENT_AGE,

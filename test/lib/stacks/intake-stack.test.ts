@@ -3,7 +3,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { HANDLER_ENV } from '../../../lambda/shared/handler-env';
+import { HANDLER_ENV } from '../../../core/contracts/handler-env';
 import type { EnvName } from '../../../lib/config';
 import { STOWAGE_RUNTIME } from '../../../lib/constructs/stowage-function';
 import type { IntakeStack } from '../../../lib/stacks/intake-stack';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { HANDLER_ENV } from '../../../lambda/shared/handler-env';
+import { HANDLER_ENV } from '../../../core/contracts/handler-env';
 import type { DeepPartial, EnvName, StowageConfig } from '../../../lib/config';
 import { METRIC_SERVICES, REPLICATION_RULE_ID } from '../../../lib/stacks/operations-metrics';
 import type { StowageStacks } from '../../../lib/stowage-app';

@@ -5,8 +5,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { MemoryStatusStore } from '../../../lambda/shared/status/memory-status-store';
-import type { StatusRecord } from '../../../lambda/shared/status/upload-status';
+import { MemoryStatusStore } from '../../../core/status/memory-status-store';
+import type { StatusRecord } from '../../../core/status/upload-status';
 import {
   createApiGatewayAdapter,
   DEFAULT_MAX_BODY_BYTES,

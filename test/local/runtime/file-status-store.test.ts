@@ -2,13 +2,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { StatusNotFoundError } from '../../../lambda/shared/status/upload-status';
+import { StatusNotFoundError } from '../../../core/status/upload-status';
 import { FileStatusStore } from '../../../local/runtime/file-status-store';
 import {
   describeStatusStoreContract,
   pendingRecord,
   UPDATED_AT,
-} from '../../lambda/shared/status/status-store-contract';
+} from '../../core/status/status-store-contract';
 
 const dirs: string[] = [];
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 
 import type { UploadStatusView } from '../../../lambda/intake-api/get-upload-status';
 import type { PresignedUpload } from '../../../lambda/intake-api/presign-upload';
-import { eicarBytes } from '../../../lambda/shared/scan/eicar';
+import { eicarBytes } from '../../../core/scan/eicar';
 import { startLocalMode, type LocalMode } from '../../../local/runtime/local-mode';
 import { isProcessAlive, readPidFile } from '../../../local/servers/process';
 import { stopClamd } from '../../../local/servers/clamd';

@@ -24,8 +24,8 @@ import { SignJWT } from 'jose';
 
 import type { UploadStatusView } from '../../../lambda/intake-api/get-upload-status';
 import type { PresignedUpload } from '../../../lambda/intake-api/presign-upload';
-import { createS3Client } from '../../../lambda/shared/aws/s3-client';
-import { eicarBytes } from '../../../lambda/shared/scan/eicar';
+import { createS3Client } from '../../../core/aws/s3-client';
+import { eicarBytes } from '../../../core/scan/eicar';
 import { loadConfig } from '../../../lib/config';
 import { BUCKET_PURPOSES } from '../../../lib/config/naming';
 import { localLifecycleRules } from '../../../local/runtime/local-buckets';

@@ -1,4 +1,4 @@
-import type { VerificationReport } from '../../../lambda/shared/backup/verify/verification-report';
+import type { VerificationReport } from '../../../core/backup/verify/verification-report';
 import { startLocalVerifier, type VerifierRun } from '../../../local/runtime/local-verifier';
 
 const START = new Date('2026-11-23T15:30:00.000Z');

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { eicarBytes } from '../../../lambda/shared/scan/eicar';
+import { eicarBytes } from '../../../core/scan/eicar';
 import { startLocalMode } from '../../../local/runtime/local-mode';
 import type { LocalMode } from '../../../local/runtime/local-mode';
 import { launchChromium } from '../../support/browser/chromium';

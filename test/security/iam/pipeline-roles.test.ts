@@ -1,7 +1,7 @@
 import type { SQSEvent } from 'aws-lambda';
-import { HANDLER_ENV } from '../../../lambda/shared/handler-env';
+import { HANDLER_ENV } from '../../../core/contracts/handler-env';
 import type { SdkCall } from '../../../lib/security/iam-contract/sdk-call';
-import type { StatusRecord } from '../../../lambda/shared/status/upload-status';
+import type { StatusRecord } from '../../../core/status/upload-status';
 import {
   OWNER,
   resultDetail,
@@ -9,9 +9,9 @@ import {
   sqsRecord,
   statusRecord,
   verdictFor,
-} from '../../lambda/shared/pipeline/pipeline-fixtures';
-import { eicarBytes } from '../../../lambda/shared/scan/eicar';
-import { minimalPng } from '../../lambda/shared/scan/fixtures';
+} from '../../core/intake/pipeline-fixtures';
+import { eicarBytes } from '../../../core/scan/eicar';
+import { minimalPng } from '../../core/scan/fixtures';
 import { commandNames, decisionsFor, denials } from './contract-assertions';
 import { functionEnvironment, roleOf, synthesizedDeployment } from './deployment';
 import { FakeStatusTable } from './fake-status-table';
@@ -52,7 +52,7 @@ async function runPipelineHandler(
     () => import(`../../../lambda/${directory}/index`) as Promise<{ handler: SqsHandler }>,
     env,
     async (m: ClientMocks) => {
-      const { FakeS3 } = await import('../../lambda/shared/pipeline/fake-s3');
+      const { FakeS3 } = await import('../../core/intake/fake-s3');
       const events = await import('@aws-sdk/client-eventbridge');
       const fakeS3 = new FakeS3(m.s3);
       versionId = fakeS3.put(uploads, KEY, body, {

@@ -1,6 +1,6 @@
 import type { SdkCall } from '../../../lib/security/iam-contract/sdk-call';
 import { presignedPostCall } from '../../../lib/security/iam-contract/presigned-post';
-import { HANDLER_ENV } from '../../../lambda/shared/handler-env';
+import { HANDLER_ENV } from '../../../core/contracts/handler-env';
 import { httpApiEvent } from '../../lambda/intake-api/api-gateway-events';
 import { commandNames, decisionsFor, denials } from './contract-assertions';
 import { functionEnvironment, roleOf, synthesizedDeployment } from './deployment';
@@ -49,7 +49,7 @@ async function verifierCalls(envName: 'dev' | 'prod'): Promise<SdkCall[]> {
     env,
     async (m: ClientMocks) => {
       const { FakeBackupsBucket, noise, hoursBefore } =
-        await import('../../lambda/shared/backup/verify/fake-backups-bucket');
+        await import('../../core/backup/verify/fake-backups-bucket');
       const sns = await import('@aws-sdk/client-sns');
       const bucket = new FakeBackupsBucket(m.s3);
       bucket.putBackup('main-db', hoursBefore(new Date(), 2), 'dump', noise(4 * 1024 * 1024));

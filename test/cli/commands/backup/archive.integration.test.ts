@@ -25,7 +25,7 @@ import { runBackupPullCommand } from '../../../../cli/commands/backup/pull';
 import { runBackupPushCommand } from '../../../../cli/commands/backup/push';
 import { runBackupRestoreCommand } from '../../../../cli/commands/backup/restore';
 import { runBackupVerifyCommand } from '../../../../cli/commands/backup/verify';
-import type { VerificationReport } from '../../../../lambda/shared/backup/verify/verification-report';
+import type { VerificationReport } from '../../../../core/backup/verify/verification-report';
 import { getTestServers } from '../../../support/integration/servers';
 import { useRgwBackupBucket } from './rgw-backup-fixture';
 

@@ -9,7 +9,7 @@ import { join } from 'path';
 import { runBackupPullCommand } from '../../../../cli/commands/backup/pull';
 import { runBackupPushCommand } from '../../../../cli/commands/backup/push';
 import { runBackupVerifyCommand, VERIFY_EXIT } from '../../../../cli/commands/backup/verify';
-import type { VerificationReport } from '../../../../lambda/shared/backup/verify/verification-report';
+import type { VerificationReport } from '../../../../core/backup/verify/verification-report';
 import {
   createDatabase,
   pgDumpCustom,

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
-import { parseBackupKey } from '../../../../lambda/shared/backup/backup-layout';
+import { parseBackupKey } from '../../../../core/backup/backup-layout';
 import type { BackupListEntry } from '../../../../cli/commands/backup/list';
 import { runBackupListCommand } from '../../../../cli/commands/backup/list';
 import { runBackupPushCommand } from '../../../../cli/commands/backup/push';

@@ -2,7 +2,7 @@
 import { CreateBucketCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { BackupIo } from '../../../../cli/commands/backup/backup-io';
-import { createS3Client } from '../../../../lambda/shared/aws/s3-client';
+import { createS3Client } from '../../../../core/aws/s3-client';
 import {
   createTestS3Client,
   deleteBucketWithContents,

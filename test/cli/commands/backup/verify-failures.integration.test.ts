@@ -11,11 +11,11 @@ import { gzipSync } from 'zlib';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { runBackupPushCommand, type BackupPushOptions } from '../../../../cli/commands/backup/push';
 import { runBackupVerifyCommand, VERIFY_EXIT } from '../../../../cli/commands/backup/verify';
-import type { BackupSourceConfig } from '../../../../lambda/shared/backup/backup-source';
+import type { BackupSourceConfig } from '../../../../core/backup/backup-source';
 import type {
   SourceReport,
   VerificationReport,
-} from '../../../../lambda/shared/backup/verify/verification-report';
+} from '../../../../core/backup/verify/verification-report';
 import { getTestServers } from '../../../support/integration/servers';
 import { useRgwBackupBucket } from './rgw-backup-fixture';
 

@@ -8,14 +8,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { formatReport, runBackupVerifyCommand, VERIFY_EXIT } from '../../../../cli/commands/backup/verify';
 import type { BackupVerifyCommandOptions } from '../../../../cli/commands/backup/verify';
 import { UsageError } from '../../../../cli/commands/scan';
-import type { VerificationReport } from '../../../../lambda/shared/backup/verify/verification-report';
+import type { VerificationReport } from '../../../../core/backup/verify/verification-report';
 import {
   BUCKET,
   FakeBackupsBucket,
   gzipOf,
   hoursBefore,
   KEY_ARN,
-} from '../../../lambda/shared/backup/verify/fake-backups-bucket';
+} from '../../../core/backup/verify/fake-backups-bucket';
 
 const s3Mock = mockClient(S3Client);
 const AT = '2026-11-23T06:00:00Z';
