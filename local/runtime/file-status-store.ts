@@ -11,12 +11,7 @@ import {
   withoutUndefined,
 } from '../../core/status/status-record-fields';
 import { StatusConflictError, StatusNotFoundError } from '../../core/status/upload-status';
-import type {
-  StatusRecord,
-  StatusStore,
-  StatusUpdate,
-  UploadStatus,
-} from '../../core/status/upload-status';
+import type { StatusRecord, StatusStore, StatusUpdate, UploadStatus } from '../../core/status/upload-status';
 
 export interface FileStatusStoreOptions {
   /** Directory holding one JSON file per record; created when missing. Required. */

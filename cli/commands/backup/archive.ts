@@ -5,11 +5,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { parseBackupKey } from '../../../core/backup/backup-layout';
-import {
-  isInvalidArgument,
-  isNotImplemented,
-  isObjectMissing,
-} from '../../../core/aws/s3-errors';
+import { isInvalidArgument, isNotImplemented, isObjectMissing } from '../../../core/aws/s3-errors';
 import { UsageError } from '../../shared/usage-error';
 import { createBackupClients } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';

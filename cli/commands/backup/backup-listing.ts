@@ -1,9 +1,5 @@
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import {
-  BACKUPS_PREFIX,
-  parseBackupKey,
-  type ParsedBackupKey,
-} from '../../../core/backup/backup-layout';
+import { BACKUPS_PREFIX, parseBackupKey, type ParsedBackupKey } from '../../../core/backup/backup-layout';
 import { backupObjectInfo, type BackupObjectInfo } from './backup-object';
 import { withManifestDigests } from './digest-manifest';
 

@@ -2,10 +2,7 @@ import { gzipSync } from 'node:zlib';
 
 import { Zip, ZipDeflate, zipSync, type Zippable } from 'fflate';
 
-import {
-  createBuiltinEngine,
-  type BuiltinEngineOptions,
-} from '../../../core/scan/builtin-engine';
+import { createBuiltinEngine, type BuiltinEngineOptions } from '../../../core/scan/builtin-engine';
 import { eicarBytes } from '../../../core/scan/eicar';
 import type { EngineVerdict } from '../../../core/scan/verdict';
 import { chunked, fakeElf, minimalPdf, pseudoRandom } from './fixtures';

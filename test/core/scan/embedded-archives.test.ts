@@ -3,10 +3,7 @@ import { gzipSync } from 'node:zlib';
 
 import { zipSync } from 'fflate';
 
-import {
-  createBuiltinEngine,
-  type BuiltinEngineOptions,
-} from '../../../core/scan/builtin-engine';
+import { createBuiltinEngine, type BuiltinEngineOptions } from '../../../core/scan/builtin-engine';
 import { eicarBytes } from '../../../core/scan/eicar';
 import type { EngineVerdict } from '../../../core/scan/verdict';
 import { removeMediaCorpus, hostileCorpus, type CorpusFile } from '../../support/media-corpus';

@@ -3,12 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createBuiltinEngine } from '../../../core/scan/builtin-engine';
 import { DEFAULT_ALLOWED_TYPES } from '../../../core/scan/media-types';
 import type { EngineVerdict } from '../../../core/scan/verdict';
-import {
-  removeMediaCorpus,
-  cleanCorpus,
-  hostileCorpus,
-  type CorpusFile,
-} from '../../support/media-corpus';
+import { removeMediaCorpus, cleanCorpus, hostileCorpus, type CorpusFile } from '../../support/media-corpus';
 
 import { chunked, minimalPdf, minimalPng, minimalWav } from './fixtures';
 

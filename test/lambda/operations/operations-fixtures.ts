@@ -5,10 +5,7 @@ import * as sqsModule from '@aws-sdk/client-sqs';
 import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 
-import type {
-  SourceReport,
-  VerificationReport,
-} from '../../../core/backup/verify/verification-report';
+import type { SourceReport, VerificationReport } from '../../../core/backup/verify/verification-report';
 import type { PipelineLogger } from '../../../core/logging/pipeline-logger';
 
 export const ENV = 'test';

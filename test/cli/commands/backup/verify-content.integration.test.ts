@@ -11,10 +11,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/
 import { runBackupPushCommand, type BackupPushOptions } from '../../../../cli/commands/backup/push';
 import { runBackupVerifyCommand, VERIFY_EXIT } from '../../../../cli/commands/backup/verify';
 import type { BackupSourceConfig } from '../../../../core/backup/backup-source';
-import type {
-  SourceReport,
-  VerificationReport,
-} from '../../../../core/backup/verify/verification-report';
+import type { SourceReport, VerificationReport } from '../../../../core/backup/verify/verification-report';
 import { getTestServers } from '../../../support/integration/servers';
 import { useRgwBackupBucket } from './rgw-backup-fixture';
 

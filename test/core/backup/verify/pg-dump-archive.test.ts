@@ -4,18 +4,9 @@ import { join } from 'node:path';
 
 import { FormatError } from '../../../../core/backup/verify/format-error';
 import { ByteReader } from '../../../../core/backup/verify/pg-dump/byte-reader';
-import {
-  readPgDumpArchive,
-  type TocEntry,
-} from '../../../../core/backup/verify/pg-dump/pg-dump-archive';
-import {
-  dataCompression,
-  type PgDumpHeader,
-} from '../../../../core/backup/verify/pg-dump/pg-dump-toc';
-import {
-  isListedByRestore,
-  restoreListLine,
-} from '../../../../core/backup/verify/pg-dump/restore-listing';
+import { readPgDumpArchive, type TocEntry } from '../../../../core/backup/verify/pg-dump/pg-dump-archive';
+import { dataCompression, type PgDumpHeader } from '../../../../core/backup/verify/pg-dump/pg-dump-toc';
+import { isListedByRestore, restoreListLine } from '../../../../core/backup/verify/pg-dump/restore-listing';
 
 const FIXTURES = join(__dirname, '../../../fixtures/backups');
 

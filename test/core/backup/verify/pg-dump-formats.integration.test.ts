@@ -9,12 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { checkPgDump } from '../../../../core/backup/verify/pg-dump/pg-dump-formats';
-import {
-  createDatabase,
-  pgRestoreList,
-  psql,
-  runPgTool,
-} from '../../../support/integration/postgres-tools';
+import { createDatabase, pgRestoreList, psql, runPgTool } from '../../../support/integration/postgres-tools';
 
 jest.setTimeout(180_000);
 

@@ -5,10 +5,7 @@ import { GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { ObjectReadError } from '../../../../core/backup/verify/object-read-error';
-import {
-  hasTransientChunks,
-  readObjectInOrder,
-} from '../../../../core/backup/verify/ranged-object-reader';
+import { hasTransientChunks, readObjectInOrder } from '../../../../core/backup/verify/ranged-object-reader';
 import { bodyStream, noise } from './fake-backups-bucket';
 
 const s3Mock = mockClient(S3Client);

@@ -1,13 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
-import {
-  parseBackupSources,
-  SourceConfigError,
-} from '../../../../core/backup/verify/source-config-schema';
-import {
-  emitVerificationMetrics,
-  METRIC_NAMES,
-} from '../../../../core/backup/verify/verification-metrics';
+import { parseBackupSources, SourceConfigError } from '../../../../core/backup/verify/source-config-schema';
+import { emitVerificationMetrics, METRIC_NAMES } from '../../../../core/backup/verify/verification-metrics';
 import {
   buildReport,
   failed,
