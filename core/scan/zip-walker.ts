@@ -1,3 +1,7 @@
+/**
+ * The streaming walk over a ZIP archive: a state machine that collects each record's bytes, hands entry data to a
+ * child inspector and checks the archive's consistency. The byte layout of the records is zip-records.ts.
+ */
 import { crc32 } from 'node:zlib';
 
 import type { ArchiveWalker, ArchiveWalkerHost } from './archive-walker';
@@ -5,13 +9,21 @@ import { ByteCollector } from './byte-collector';
 import { DECOMPRESS_SLICE_BYTES, type ContentSink } from './inspection-state';
 import { RawInflater } from './raw-inflater';
 import { errorMessage } from './scan-engine';
-
-const LOCAL = 0x04034b50;
-const CENTRAL = 0x02014b50;
-const DESCRIPTOR = 0x08074b50;
-const ZIP64_END = 0x06064b50;
-const ZIP64_LOCATOR = 0x07064b50;
-const END = 0x06054b50;
+import {
+  CENTRAL,
+  centralVariableLength,
+  DESCRIPTOR,
+  END,
+  LOCAL,
+  localExtraLength,
+  localNameLength,
+  readDescriptor,
+  readEndRecord,
+  readLocalEntry,
+  ZIP64_END,
+  ZIP64_LOCATOR,
+  type ZipEntry,
+} from './zip-records';
 
 /** Longest file name accepted in an embedded candidate header; real names are far shorter. */
 const MAX_EMBEDDED_NAME = 1024;
@@ -32,18 +44,6 @@ type Phase =
   | 'comment'
   | 'done';
 
-interface Entry {
-  readonly name: string;
-  readonly where: string;
-  readonly method: number;
-  readonly streamed: boolean;
-  readonly zip64: boolean;
-  readonly crc: number;
-  readonly compressedSize: number;
-  readonly size: number;
-  readonly encrypted: boolean;
-}
-
 /**
  * Streams a ZIP archive record by record: each local header, its entry data (decompressed into a child inspector,
  * CRC-32 checked), data descriptors, the central directory, the zip64 records and the end of central directory
@@ -54,7 +54,7 @@ export class ZipWalker implements ArchiveWalker {
   private phase: Phase = 'signature';
   private readonly header = new ByteCollector();
   private offset = 0;
-  private entry: Entry | undefined;
+  private entry: ZipEntry | undefined;
   private child: ContentSink | undefined;
   private inflater: RawInflater | undefined;
   private remaining = 0;
@@ -139,10 +139,7 @@ export class ZipWalker implements ArchiveWalker {
       case 'descriptor-body':
         return this.onDescriptorBody(bytes);
       case 'central':
-        return this.expect(
-          'central-names',
-          bytes.readUInt16LE(24) + bytes.readUInt16LE(26) + bytes.readUInt16LE(28),
-        );
+        return this.expect('central-names', centralVariableLength(bytes));
       case 'central-names':
         return this.expect('signature', 4);
       case 'zip64-end':
@@ -186,8 +183,8 @@ export class ZipWalker implements ArchiveWalker {
   }
 
   private onLocal(bytes: Buffer): void {
-    const nameLength = bytes.readUInt16LE(22);
-    const extraLength = bytes.readUInt16LE(24);
+    const nameLength = localNameLength(bytes);
+    const extraLength = localExtraLength(bytes);
     if (this.host.mode === 'embedded') {
       // Plausibility of a candidate: a version a zip tool writes, a name of sensible length.
       if (bytes[0]! > 63 || nameLength === 0 || nameLength > MAX_EMBEDDED_NAME) return this.problem('');
@@ -198,44 +195,18 @@ export class ZipWalker implements ArchiveWalker {
 
   private onNames(bytes: Buffer): void {
     const local = this.localPart!;
-    const flags = local.readUInt16LE(2);
-    const nameLength = local.readUInt16LE(22);
-    const nameBytes = bytes.subarray(0, nameLength);
+    const nameBytes = bytes.subarray(0, localNameLength(local));
     if (this.host.mode === 'embedded' && nameBytes.some((b) => b < 0x20 || b === 0x7f)) {
       return this.problem('');
     }
-    const name = nameBytes.toString(flags & 0x800 ? 'utf8' : 'latin1');
-    let compressedSize = local.readUInt32LE(14);
-    let size = local.readUInt32LE(18);
-    const zip64 = findExtra(bytes.subarray(nameLength), 0x0001);
-    if (zip64) {
-      let at = 0;
-      if (size === 0xffffffff && zip64.length >= at + 8) {
-        size = Number(zip64.readBigUInt64LE(at));
-        at += 8;
-      }
-      if (compressedSize === 0xffffffff && zip64.length >= at + 8) {
-        compressedSize = Number(zip64.readBigUInt64LE(at));
-      }
-    }
-    const entry: Entry = {
-      name,
-      where: `${this.host.path}!${name}`,
-      method: local.readUInt16LE(4),
-      streamed: (flags & 0x08) !== 0,
-      zip64: zip64 !== undefined,
-      crc: local.readUInt32LE(10),
-      compressedSize,
-      size,
-      encrypted: (flags & 0x01) !== 0 || local.readUInt16LE(4) === 99,
-    };
+    const entry = readLocalEntry(local, bytes, this.host.path);
     this.entry = entry;
     this.localEntries += 1;
     if (!this.host.state.addEntry(entry.where)) return;
     this.startEntry(entry);
   }
 
-  private startEntry(entry: Entry): void {
+  private startEntry(entry: ZipEntry): void {
     const sized = !entry.streamed || entry.compressedSize > 0;
     if (entry.encrypted || (entry.method !== 0 && entry.method !== 8)) {
       if (!sized) {
@@ -371,9 +342,7 @@ export class ZipWalker implements ArchiveWalker {
     if (this.descriptorCrc !== undefined) body.writeUInt32LE(this.descriptorCrc, 0);
     this.expect('signature', 4);
     if (entry.encrypted || (entry.method !== 0 && entry.method !== 8)) return;
-    const crc = body.readUInt32LE(0);
-    const compressedSize = entry.zip64 ? Number(body.readBigUInt64LE(4)) : body.readUInt32LE(4);
-    const size = entry.zip64 ? Number(body.readBigUInt64LE(12)) : body.readUInt32LE(8);
+    const { crc, compressedSize, size } = readDescriptor(body, entry.zip64);
     this.checkEntry(crc, compressedSize, size);
   }
 
@@ -389,9 +358,7 @@ export class ZipWalker implements ArchiveWalker {
   }
 
   private onEnd(bytes: Buffer): void {
-    const total = bytes.readUInt16LE(6);
-    const cdOffset = bytes.readUInt32LE(12);
-    const commentLength = bytes.readUInt16LE(16);
+    const { total, cdOffset, commentLength } = readEndRecord(bytes);
     if (this.host.mode === 'archive') {
       if (this.localEntries !== this.centralEntries || (total !== 0xffff && total !== this.centralEntries)) {
         return this.problem(
@@ -411,14 +378,4 @@ export class ZipWalker implements ArchiveWalker {
     }
     this.expect('comment', commentLength);
   }
-}
-
-/** The data of extra field `id` in a zip extra block, if present. */
-function findExtra(extra: Buffer, id: number): Buffer | undefined {
-  for (let at = 0; at + 4 <= extra.length;) {
-    const size = extra.readUInt16LE(at + 2);
-    if (extra.readUInt16LE(at) === id) return extra.subarray(at + 4, at + 4 + size);
-    at += 4 + size;
-  }
-  return undefined;
 }
