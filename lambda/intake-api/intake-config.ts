@@ -1,7 +1,7 @@
 /**
  * Bounds of a presigned POST's lifetime, in seconds. A form is accepted again and again until it expires (each POST
  * a new object version, quarantined as `form-reused`), so it lives what a browser needs to start the upload and no
- * longer. Checked by the env config (lib/config/schema.ts) and by the handler's environment parser.
+ * longer. Checked by the env config (lib/config/schema/intake.ts) and by the handler's environment parser.
  */
 export const PRESIGN_EXPIRY_BOUNDS = { min: 60, max: 900 } as const;
 

@@ -11,7 +11,7 @@ export const DEFAULT_REDRIVE_MAX_MESSAGES = 100;
 /** Default of HANDLER_ENV.POISON_MAX_REDRIVES: redrives of one message after which it is parked. */
 export const DEFAULT_POISON_MAX_REDRIVES = 3;
 /**
- * Upper bound of REDRIVE_MAX_MESSAGES, the same as the env config's (lib/config/schema.ts): a run must end within
+ * Upper bound of REDRIVE_MAX_MESSAGES, the same as the env config's (lib/config/schema/operations.ts): a run must end within
  * the handler's timeout. (The outcome lists at most LISTED_MAX messages, so any run fits an idempotency record.)
  */
 export const REDRIVE_MAX_MESSAGES_LIMIT = 10_000;
