@@ -3,27 +3,15 @@
    TypeScript paths. */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config/config-error';
-import type { BackupIo } from './commands/backup/backup-io';
 import type * as BackupProgram from './commands/backup/backup-program';
 import type * as Cleanup from './commands/cleanup';
 import type * as Doctor from './commands/doctor';
 import type * as Local from './commands/local';
 import type * as Report from './commands/report';
 import type * as Scan from './commands/scan';
-import { processCommandIo } from './shared/command-io';
+import { EXIT, processCommandIo } from './shared/command-io';
 import { findUnknownCommand } from './unknown-command';
-import { USAGE_EXIT_CODE, UsageError } from './shared/usage-error';
-
-/** What backup commands get from the process: output streams and the environment, read once here. */
-function processBackupIo(): BackupIo {
-  return {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-    progress: (text) => process.stderr.write(text),
-    isTty: Boolean(process.stderr.isTTY),
-    env: process.env,
-  };
-}
+import { UsageError } from './shared/usage-error';
 
 /** Adds one top-level command (and its subcommands) to the program. */
 type Registration = (program: Command) => void;
@@ -39,7 +27,7 @@ const COMMANDS: readonly { readonly name: string; readonly load: () => Registrat
     name: 'backup',
     load: () => {
       const { registerBackupCommand } = require('./commands/backup/backup-program') as typeof BackupProgram;
-      return (program) => registerBackupCommand(program, processBackupIo);
+      return (program) => registerBackupCommand(program, processCommandIo);
     },
   },
   {
@@ -66,8 +54,8 @@ const COMMANDS: readonly { readonly name: string; readonly load: () => Registrat
   {
     name: 'local',
     load: () => {
-      const { processLocalIo, registerLocalCommand } = require('./commands/local') as typeof Local;
-      return (program) => registerLocalCommand(program, processLocalIo);
+      const { registerLocalCommand } = require('./commands/local') as typeof Local;
+      return (program) => registerLocalCommand(program, processCommandIo);
     },
   },
 ];
@@ -94,7 +82,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stderr.write(
       `stowage: unknown command '${unknown.typed}' (commands: ${unknown.known.join(', ')}; see ${unknown.parent} --help)\n`,
     );
-    process.exitCode = USAGE_EXIT_CODE;
+    process.exitCode = EXIT.USAGE;
     return;
   }
   try {
@@ -102,12 +90,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; usage mistakes exit 2 like every other error.
-      process.exitCode = error.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
+      process.exitCode = error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
       return;
     }
     if (error instanceof UsageError || error instanceof ConfigError) {
       process.stderr.write(`stowage: ${error.message}\n`);
-      process.exitCode = USAGE_EXIT_CODE;
+      process.exitCode = EXIT.USAGE;
       return;
     }
     throw error;

@@ -10,15 +10,8 @@ import {
 import { CommandFailure } from './command-io';
 import { mapWithConcurrency } from './concurrency';
 import { bucketEnvVar, bucketFlag } from './connection';
-import {
-  CREDENTIALS_HINT,
-  describeError,
-  errorCode,
-  httpStatusOf,
-  isActionable,
-  isMissingCredentials,
-  isServiceError,
-} from './service-error';
+import { httpStatusOf, isMissingCredentials, isServiceError } from '../../core/aws/aws-errors';
+import { CREDENTIALS_HINT, describeError, errorCode, isActionable } from './service-error';
 
 export interface DiscoverBucketsOptions {
   /** The env whose buckets to find (`stowage:env` tag value). */

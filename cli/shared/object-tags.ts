@@ -1,6 +1,7 @@
 import { GetObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { inContext } from './failures';
-import { errorCode, isServiceError } from './service-error';
+import { isServiceError } from '../../core/aws/aws-errors';
+import { errorCode } from './service-error';
 
 /** The tags of one object version; `undefined` when the object is gone since it was listed (moved, deleted). */
 export async function readObjectTags(

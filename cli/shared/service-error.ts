@@ -1,28 +1,10 @@
-/** Reading the errors the AWS SDK (and S3-compatible servers through it) raise. */
+/** How the commands word the AWS errors core/aws/aws-errors classifies: `Code [HTTP status]: message`, and hints. */
 
-/** The SDK's service error shape: a name (the service's error code) and `$metadata`. */
-export interface ServiceErrorLike extends Error {
-  readonly $metadata: { readonly httpStatusCode?: number };
-  readonly Code?: string;
-}
+import { awsErrorCode, httpStatusOf, isMissingCredentials, isServiceError } from '../../core/aws/aws-errors';
 
-export function isServiceError(error: unknown): error is ServiceErrorLike {
-  return error instanceof Error && '$metadata' in error;
-}
-
-/**
- * The error code: the service's (`AccessDenied`, `NoSuchBucket`, …) or the SDK's own (`CredentialsProviderError`).
- * RGW's errors without a modelled shape come back named `UnknownError`/`Unknown` with the code in `Code`.
- */
+/** The error code (core/aws/aws-errors: the name, else `Code`), or `Error` when nothing names it. */
 export function errorCode(error: unknown): string {
-  if (!(error instanceof Error)) return 'Error';
-  const code = (error as { Code?: unknown }).Code;
-  if ((error.name === 'UnknownError' || error.name === 'Unknown') && typeof code === 'string') return code;
-  return error.name;
-}
-
-export function httpStatusOf(error: unknown): number | undefined {
-  return isServiceError(error) ? error.$metadata.httpStatusCode : undefined;
+  return (error instanceof Error ? awsErrorCode(error) : undefined) ?? 'Error';
 }
 
 /** `AccessDenied [HTTP 403]: message` (the message only when it says more than the code). */
@@ -33,27 +15,6 @@ export function describeError(error: unknown): string {
   const message =
     error.message && error.message !== code && error.message !== 'UnknownError' ? error.message : '';
   return `${code}${status ? ` [HTTP ${status}]` : ''}${message ? `: ${message}` : ''}`;
-}
-
-/** No credentials anywhere in the default chain (or the named profile is missing). */
-export function isMissingCredentials(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return (
-    error.name === 'CredentialsProviderError' ||
-    /could not load credentials|credential is missing|profile .* could not be found/i.test(error.message)
-  );
-}
-
-/** Credentials the service refused as credentials (unknown key, bad secret, expired session). */
-export function isBadCredentials(error: unknown): boolean {
-  return [
-    'InvalidAccessKeyId',
-    'InvalidClientTokenId',
-    'SignatureDoesNotMatch',
-    'ExpiredToken',
-    'ExpiredTokenException',
-    'UnrecognizedClientException',
-  ].includes(errorCode(error));
 }
 
 /** A failure the user can act on (the service answered, or no credentials); anything else is a bug to rethrow. */

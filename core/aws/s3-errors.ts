@@ -1,36 +1,18 @@
 /** Narrowing helpers for S3 service errors (SDK v3 `S3ServiceException` and plain `$metadata` errors). */
 
-interface ServiceErrorShape {
-  readonly name?: unknown;
-  readonly Code?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: number };
-}
-
-function shape(error: unknown): ServiceErrorShape | undefined {
-  return typeof error === 'object' && error !== null ? (error as ServiceErrorShape) : undefined;
-}
-
-function codeOf(error: unknown): string | undefined {
-  const value = shape(error);
-  if (!value) return undefined;
-  if (typeof value.name === 'string' && value.name !== 'Error') return value.name;
-  return typeof value.Code === 'string' ? value.Code : undefined;
-}
+import { awsErrorCode as codeOf, httpStatusOf } from './aws-errors';
 
 /** The object or the version no longer exists (NoSuchKey, NoSuchVersion, HeadObject's bare 404). */
 export function isObjectMissing(error: unknown): boolean {
   const code = codeOf(error);
   return (
-    code === 'NoSuchKey' ||
-    code === 'NoSuchVersion' ||
-    code === 'NotFound' ||
-    shape(error)?.$metadata?.httpStatusCode === 404
+    code === 'NoSuchKey' || code === 'NoSuchVersion' || code === 'NotFound' || httpStatusOf(error) === 404
   );
 }
 
 /** The server does not implement the request (Ceph RGW: CopyObject of an SSE-KMS source answers 501). */
 export function isNotImplemented(error: unknown): boolean {
-  return codeOf(error) === 'NotImplemented' || shape(error)?.$metadata?.httpStatusCode === 501;
+  return codeOf(error) === 'NotImplemented' || httpStatusOf(error) === 501;
 }
 
 /** The error S3 (and Ceph RGW, measured) answer when a body's SHA-256 differs from its signed x-amz-content-sha256. */
@@ -53,7 +35,7 @@ export function isInvalidArgument(error: unknown): boolean {
  * also look before they write.
  */
 export function isPreconditionFailed(error: unknown): boolean {
-  return codeOf(error) === 'PreconditionFailed' || shape(error)?.$metadata?.httpStatusCode === 412;
+  return codeOf(error) === 'PreconditionFailed' || httpStatusOf(error) === 412;
 }
 
 /**
@@ -97,10 +79,9 @@ export const S3_ERROR_MEANINGS: Readonly<Record<string, string>> = {
  * SDK's "UnknownError" for a body without one, or the code repeated); undefined for errors that are not S3's.
  */
 export function describeS3Error(error: unknown): string | undefined {
-  const value = shape(error);
-  if (!value || value.$metadata === undefined) return undefined;
+  if (typeof error !== 'object' || error === null || !('$metadata' in error)) return undefined;
   const code = codeOf(error) ?? 'UnknownCode';
-  const status = value.$metadata.httpStatusCode;
+  const status = httpStatusOf(error);
   const meaning = S3_ERROR_MEANINGS[code];
   const message = (error as { message?: unknown }).message;
   const empty =

@@ -7,9 +7,9 @@ import {
 import { parseBackupKey } from '../../../core/backup/backup-layout';
 import { isInvalidArgument, isNotImplemented, isObjectMissing } from '../../../core/aws/s3-errors';
 import { UsageError } from '../../shared/usage-error';
-import { createBackupClients } from './backup-client';
+import { createBackupClients, type BackupCommandIo } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';
-import { BACKUP_EXIT, BackupFailure, type BackupIo } from './backup-io';
+import { EXIT, CommandFailure } from '../../shared/command-io';
 import {
   ARCHIVE_CLASSES,
   backupObjectInfo,
@@ -52,7 +52,7 @@ export function requireBackupKey(key: string): void {
 export async function runBackupArchiveCommand(
   key: string,
   options: BackupArchiveOptions,
-  io: BackupIo,
+  io: BackupCommandIo,
 ): Promise<number> {
   const config = resolveBackupConfig(options, io.env);
   requireBackupKey(key);
@@ -66,17 +66,17 @@ export async function runBackupArchiveCommand(
     const current = head.StorageClass ?? 'STANDARD';
     if (current === target) {
       io.err(`${key} is already in ${target}: nothing to do`);
-      return BACKUP_EXIT.OK;
+      return EXIT.OK;
     }
     const restore = backupObjectInfo(head).restore;
     if (restore && restore.state !== 'restored') {
-      throw new BackupFailure(
+      throw new CommandFailure(
         `${key} is in ${current} (${describeRestore(restore)}): an archived object can only change class once ` +
           `restored (stowage backup restore ${key} --days N)`,
       );
     }
     if ((head.ContentLength ?? 0) > MAX_COPY_BYTES) {
-      throw new BackupFailure(
+      throw new CommandFailure(
         `${key} is larger than 5 GiB, the limit of a single CopyObject: use a lifecycle rule to archive it`,
       );
     }
@@ -93,12 +93,12 @@ export async function runBackupArchiveCommand(
       ? `; previous version ${head.VersionId} kept (noncurrent, ${current}) until noncurrent versions expire`
       : '';
     io.err(`${key}: ${current} → ${target}${previous}`);
-    return BACKUP_EXIT.OK;
+    return EXIT.OK;
   } catch (error) {
     const failure = toBackupFailure('archive', error);
     if (!failure) throw error;
     io.err(`stowage backup archive: ${failure.message}`);
-    return BACKUP_EXIT.FAILED;
+    return EXIT.FAILED;
   } finally {
     clients.destroy();
   }
@@ -114,7 +114,7 @@ export async function headOrMissing(
     return await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   } catch (error) {
     if (isObjectMissing(error)) {
-      throw new BackupFailure(`no backup ${key} in s3://${bucket}: see \`stowage backup list\``, {
+      throw new CommandFailure(`no backup ${key} in s3://${bucket}: see \`stowage backup list\``, {
         cause: error,
       });
     }
@@ -152,14 +152,14 @@ async function copyToClass(
     return copied.VersionId;
   } catch (error) {
     if (isNotImplemented(error)) {
-      throw new BackupFailure(
+      throw new CommandFailure(
         `the server cannot copy ${key} onto itself (S3-compatible servers such as Ceph RGW do not copy SSE-KMS ` +
           'objects): archive on AWS S3 or with a lifecycle rule; the object is unchanged',
         { cause: error },
       );
     }
     if (isInvalidArgument(error)) {
-      throw new BackupFailure(
+      throw new CommandFailure(
         `the server refused storage class ${target} (400 InvalidArgument): S3-compatible servers such as Ceph ` +
           'RGW only accept the storage classes defined in their zone placement; the object is unchanged',
         { cause: error },
@@ -195,7 +195,7 @@ function checkArchivedCopy(
     const kept = before.VersionId
       ? `the previous version ${before.VersionId} is kept`
       : 'nothing was deleted';
-    throw new BackupFailure(
+    throw new CommandFailure(
       `the archived copy of ${key} does not match the original (${problems.join('; ')}): ${kept}`,
     );
   }

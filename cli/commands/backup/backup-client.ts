@@ -1,6 +1,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { s3ClientConfig, type S3Endpoint } from '../../../core/aws/s3-client';
+import type { CommandIo } from '../../shared/command-io';
 import type { BackupConfig } from './backup-config';
 
 /** The AWS clients of one backup command. */
@@ -10,6 +11,9 @@ export interface BackupClients {
   kms(): KMSClient;
   destroy(): void;
 }
+
+/** The I/O of a backup command: the CLI's one CommandIo, whose createClients makes BackupClients. */
+export type BackupCommandIo = CommandIo<BackupClients, BackupConfig>;
 
 /**
  * S3 through the one client factory (path style and checksums only when required with an endpoint override);

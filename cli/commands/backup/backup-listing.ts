@@ -1,17 +1,13 @@
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { BACKUPS_PREFIX, parseBackupKey, type ParsedBackupKey } from '../../../core/backup/backup-layout';
+import { BACKUPS_PREFIX, parseBackupKey } from '../../../core/backup/backup-layout';
+import type { ListedBackup } from '../../../core/backup/verify/backup-listing';
 import { backupObjectInfo, type BackupObjectInfo } from './backup-object';
 import { withManifestDigests } from './digest-manifest';
 
-/** One backup in the bucket, from ListObjectsV2. */
-export interface ListedBackup extends ParsedBackupKey {
-  readonly key: string;
-  readonly storedSize: number;
-  readonly lastModified?: Date;
-  readonly storageClass: string;
-}
-
-/** Every backup of `source` (or of every source), newest first. Keys outside the layout are skipped. */
+/**
+ * Every backup of `source` (or of every source), newest first by the key's time, then by when it was stored. Keys
+ * outside the layout are skipped.
+ */
 export async function listBackups(s3: S3Client, bucket: string, source?: string): Promise<ListedBackup[]> {
   const found: ListedBackup[] = [];
   let ContinuationToken: string | undefined;
@@ -27,11 +23,10 @@ export async function listBackups(s3: S3Client, bucket: string, source?: string)
       const parsed = object.Key ? parseBackupKey(object.Key) : undefined;
       if (!parsed || !object.Key) continue;
       found.push({
-        ...parsed,
         key: object.Key,
-        storedSize: object.Size ?? 0,
-        lastModified: object.LastModified,
-        storageClass: object.StorageClass ?? 'STANDARD',
+        source: parsed.source,
+        takenAt: parsed.takenAt,
+        ...(object.LastModified ? { storedAt: object.LastModified } : {}),
       });
     }
     ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -39,7 +34,7 @@ export async function listBackups(s3: S3Client, bucket: string, source?: string)
   return found.sort(
     (a, b) =>
       b.takenAt.getTime() - a.takenAt.getTime() ||
-      (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0) ||
+      (b.storedAt?.getTime() ?? 0) - (a.storedAt?.getTime() ?? 0) ||
       (a.key < b.key ? 1 : -1),
   );
 }

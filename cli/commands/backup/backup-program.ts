@@ -2,7 +2,7 @@
    so `push` does not load verification, decryption or listing; import() is no alternative: tsx leaves it a native
    ES import, which cannot resolve extensionless TypeScript paths. */
 import type { Command } from 'commander';
-import type { BackupIo } from './backup-io';
+import type { BackupCommandIo } from './backup-client';
 import type * as Archive from './archive';
 import type { BackupArchiveOptions } from './archive';
 import type * as BackupConfig from './backup-config';
@@ -36,7 +36,7 @@ function withConnection(command: Command): Command {
 }
 
 /** Registers `stowage backup` and its subcommands on `program`. */
-export function registerBackupCommand(program: Command, io: () => BackupIo): void {
+export function registerBackupCommand(program: Command, io: () => BackupCommandIo): void {
   const backup = program
     .command('backup')
     .description(
@@ -49,7 +49,7 @@ export function registerBackupCommand(program: Command, io: () => BackupIo): voi
  * Registers `stowage backup push|list|pull|archive|restore|verify` on `backup`. Each action sets the exit code its
  * command returns; `io` is built once by the CLI from the process (stdout, stderr, env).
  */
-export function registerBackupCommands(backup: Command, io: () => BackupIo): void {
+export function registerBackupCommands(backup: Command, io: () => BackupCommandIo): void {
   withConnection(backup.command('push'))
     .description(
       'Upload FILE (or - for stdin) as a backup of --source; prints the key. Exit 0 done, 1 failed, 2 usage, ' +

@@ -4,12 +4,13 @@ import {
   ListObjectVersionsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { awsErrorCode } from '../../../core/aws/aws-errors';
 import { digestManifestKey, SOURCE_NAME_PATTERN } from '../../../core/backup/backup-layout';
 import { UsageError } from '../../shared/usage-error';
 import { requireBackupKey } from './archive';
-import { createBackupClients } from './backup-client';
+import { createBackupClients, type BackupCommandIo } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';
-import { BACKUP_EXIT, clockOf, type BackupIo } from './backup-io';
+import { EXIT, clockOf } from '../../shared/command-io';
 import { listBackups } from './backup-listing';
 import { formatBytes } from './human-format';
 import { describeS3Code, toBackupFailure } from './service-errors';
@@ -44,7 +45,7 @@ interface StoredVersion {
 export async function runBackupDeleteCommand(
   key: string | undefined,
   options: BackupDeleteOptions,
-  io: BackupIo,
+  io: BackupCommandIo,
 ): Promise<number> {
   const config = resolveBackupConfig(options, io.env);
   const days = parseSelection(key, options);
@@ -59,7 +60,7 @@ export async function runBackupDeleteCommand(
           .reverse();
     if (keys.length === 0) {
       io.err(`no backups of '${options.source}' older than ${days} days in s3://${config.bucket}`);
-      return BACKUP_EXIT.OK;
+      return EXIT.OK;
     }
     let blocked = 0;
     let failed = 0;
@@ -101,19 +102,19 @@ export async function runBackupDeleteCommand(
         `dry run: nothing was deleted${blocked ? ` (${blocked} version(s) are retained by Object Lock)` : ''}; ` +
           'pass --yes to delete',
       );
-      return blocked ? BACKUP_EXIT.FAILED : BACKUP_EXIT.OK;
+      return blocked ? EXIT.FAILED : EXIT.OK;
     }
     io.err(
       `deleted ${deleted} version(s) and delete marker(s)` +
         (blocked ? `; ${blocked} retained by Object Lock` : '') +
         (failed ? `; ${failed} failed` : ''),
     );
-    return blocked || failed ? BACKUP_EXIT.FAILED : BACKUP_EXIT.OK;
+    return blocked || failed ? EXIT.FAILED : EXIT.OK;
   } catch (error) {
     const failure = toBackupFailure('delete', error);
     if (!failure) throw error;
     io.err(`stowage backup delete: ${failure.message}`);
-    return BACKUP_EXIT.FAILED;
+    return EXIT.FAILED;
   } finally {
     clients.destroy();
   }
@@ -204,7 +205,7 @@ async function deleteOne(s3: S3Client, bucket: string, version: StoredVersion): 
   } catch (error) {
     const failure = toBackupFailure('delete', error);
     if (!failure) throw error;
-    const name = (error as { name?: string }).name ?? '';
+    const name = awsErrorCode(error) ?? '';
     // Object Lock refusals come as AccessDenied: say so rather than blame the credentials only.
     if (name === 'AccessDenied') {
       return `${describeS3Code(name)}: missing s3:DeleteObjectVersion, or the version is locked`;

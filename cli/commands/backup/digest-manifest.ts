@@ -4,7 +4,7 @@ import {
   parseDigestManifest,
   type DigestManifest,
 } from '../../../core/backup/backup-layout';
-import { BackupFailure } from './backup-io';
+import { CommandFailure } from '../../shared/command-io';
 import type { BackupObjectInfo } from './backup-object';
 import type { BackupConfig } from './backup-config';
 import { isTransientError } from './retry';
@@ -65,9 +65,9 @@ export async function readDigestManifest(
   const text = (await object.Body?.transformToString('utf8')) ?? '';
   const manifest = parseDigestManifest(text);
   if (!manifest)
-    throw new BackupFailure(`the digest manifest of ${key} is not valid JSON of the expected shape`);
+    throw new CommandFailure(`the digest manifest of ${key} is not valid JSON of the expected shape`);
   if (manifest.key !== key || (versionId && manifest.versionId && manifest.versionId !== versionId)) {
-    throw new BackupFailure(
+    throw new CommandFailure(
       `the digest manifest ${digestManifestKey(key)} describes ${manifest.key}` +
         `${manifest.versionId ? ` version ${manifest.versionId}` : ''}, not this backup`,
     );

@@ -10,7 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { isPayloadHashMismatch } from '../../../core/aws/s3-errors';
-import { BackupFailure } from './backup-io';
+import { CommandFailure } from '../../shared/command-io';
 import { abortMultipartUpload } from './multipart-abort';
 import { DigestMismatchError, type DigestResult } from './stream-digest';
 
@@ -213,7 +213,7 @@ async function abortOrExplain(
     UploadId: uploadId,
   });
   if (aborted !== true) {
-    throw new BackupFailure(
+    throw new CommandFailure(
       `${messageOf(error)}; aborting multipart upload ${uploadId} of s3://${params.Bucket}/${params.Key} failed ` +
         `too (${aborted}): abort it by hand (aws s3api abort-multipart-upload)`,
       { cause: error },

@@ -1,4 +1,5 @@
 import { ListMultipartUploadsCommand, ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { awsErrorCode } from '../../../core/aws/aws-errors';
 
 /** A multipart upload that was started and neither completed nor aborted: its parts are stored and billed. */
 export interface IncompleteUpload {
@@ -71,7 +72,7 @@ async function partsOf(
       PartNumberMarker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
     } while (PartNumberMarker);
   } catch (error) {
-    if ((error as { name?: unknown }).name === 'NoSuchUpload') return undefined;
+    if (awsErrorCode(error) === 'NoSuchUpload') return undefined;
     throw error;
   }
   return { parts, bytes };

@@ -1,8 +1,8 @@
 import { SOURCE_NAME_PATTERN } from '../../../core/backup/backup-layout';
 import { UsageError } from '../../shared/usage-error';
-import { createBackupClients } from './backup-client';
+import { createBackupClients, type BackupCommandIo } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';
-import { BACKUP_EXIT, clockOf, type BackupIo } from './backup-io';
+import { EXIT, clockOf } from '../../shared/command-io';
 import { describeBackups, listBackups } from './backup-listing';
 import { describeRestore } from './backup-object';
 import { formatAge, formatBytes } from './human-format';
@@ -34,7 +34,7 @@ export interface BackupListEntry {
 }
 
 /** `stowage backup list [--source NAME] [--json]`: backups newest first, with sizes, class, restore state and age. */
-export async function runBackupListCommand(options: BackupListOptions, io: BackupIo): Promise<number> {
+export async function runBackupListCommand(options: BackupListOptions, io: BackupCommandIo): Promise<number> {
   const config = resolveBackupConfig(options, io.env);
   if (options.source !== undefined && !SOURCE_NAME_PATTERN.test(options.source)) {
     throw new UsageError(
@@ -69,11 +69,11 @@ export async function runBackupListCommand(options: BackupListOptions, io: Backu
     });
     if (options.json) {
       io.out(JSON.stringify(entries, null, 2));
-      return BACKUP_EXIT.OK;
+      return EXIT.OK;
     }
     if (entries.length === 0) {
       io.err(`no backups${options.source ? ` of source '${options.source}'` : ''} in s3://${config.bucket}`);
-      return BACKUP_EXIT.OK;
+      return EXIT.OK;
     }
     const rows = entries.map((entry, i) => [
       entry.key,
@@ -84,12 +84,12 @@ export async function runBackupListCommand(options: BackupListOptions, io: Backu
       entry.storageClass + (infos[i]!.restore ? ` (${describeRestore(infos[i]!.restore!)})` : ''),
     ]);
     for (const line of table(['KEY', 'AGE', 'ORIGINAL', 'STORED', 'ENCRYPTED', 'CLASS'], rows)) io.out(line);
-    return BACKUP_EXIT.OK;
+    return EXIT.OK;
   } catch (error) {
     const failure = toBackupFailure('list', error);
     if (!failure) throw error;
     io.err(`stowage backup list: ${failure.message}`);
-    return BACKUP_EXIT.FAILED;
+    return EXIT.FAILED;
   } finally {
     clients.destroy();
   }

@@ -1,4 +1,5 @@
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { awsErrorCode } from '../../../core/aws/aws-errors';
 import { isTransientError } from './retry';
 
 /** One multipart upload: where, and its id. */
@@ -27,7 +28,7 @@ export async function abortMultipartUpload(
       await s3.send(new AbortMultipartUploadCommand(upload));
       return true;
     } catch (error) {
-      if ((error as { name?: unknown }).name === 'NoSuchUpload') return true;
+      if (awsErrorCode(error) === 'NoSuchUpload') return true;
       last = describeError(error);
       if (!isTransientError(error)) break;
     }

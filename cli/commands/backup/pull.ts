@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'path';
 import type { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { systemErrorCode } from '../../../core/aws/aws-errors';
 import { parseBackupKey, SOURCE_NAME_PATTERN } from '../../../core/backup/backup-layout';
 import {
   createDecryptStream,
@@ -16,16 +17,16 @@ import {
 } from '../../../core/backup/envelope-encryption';
 import { UsageError } from '../../shared/usage-error';
 import { requireBackupKey } from './archive';
-import { createBackupClients, type BackupClients } from './backup-client';
+import { createBackupClients, type BackupClients, type BackupCommandIo } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';
-import { BACKUP_EXIT, BackupFailure, sleepFor, type BackupIo } from './backup-io';
+import { EXIT, CommandFailure, progressOf, sleepFor } from '../../shared/command-io';
 import { listBackups } from './backup-listing';
 import { backupObjectInfo, describeRestore, isReadable, type BackupObjectInfo } from './backup-object';
 import { resolverForDecryption } from './encryption-keys';
 import { formatBytes } from './human-format';
 import { createProgress, progressModeFor } from './progress';
 import { isTransientError, parseRetryPolicy, withRetries } from './retry';
-import { systemErrorCode, toBackupFailure } from './service-errors';
+import { toBackupFailure } from './service-errors';
 import { withManifestDigests } from './digest-manifest';
 import { INTERRUPT_EXIT, watchInterrupts } from './interrupt';
 import { createDigestStream } from './stream-digest';
@@ -60,7 +61,7 @@ class ShortReadError extends Error {
 export async function runBackupPullCommand(
   key: string | undefined,
   options: BackupPullOptions,
-  io: BackupIo,
+  io: BackupCommandIo,
 ): Promise<number> {
   const config = resolveBackupConfig(options, io.env);
   if (options.latest) {
@@ -81,13 +82,13 @@ export async function runBackupPullCommand(
     const info = await withManifestDigests(clients.s3, config.bucket, chosen, backupObjectInfo(head));
     if (!isReadable(info)) throw notRestored(chosen, info);
     if (!info.sha256 || info.originalSize === undefined) {
-      throw new BackupFailure(
+      throw new CommandFailure(
         `${chosen} carries no sha256/original-size metadata: it was not written by Stowage`,
       );
     }
     const target = await targetPath(options.output, chosen);
     if (!options.force && (await exists(target))) {
-      throw new BackupFailure(`refusing to overwrite ${target}: pass --force to replace it`);
+      throw new CommandFailure(`refusing to overwrite ${target}: pass --force to replace it`);
     }
     await removeStalePartFiles(target);
     // Checked before any byte moves: an encryption this version cannot read, or a missing key source, is final.
@@ -114,8 +115,8 @@ export async function runBackupPullCommand(
       const progress = createProgress({
         label: `pull ${basename(chosen)}`,
         total: info.storedSize,
-        mode: progressModeFor({ quiet: options.quiet, isTty: io.isTty }),
-        write: io.progress,
+        mode: progressModeFor({ quiet: options.quiet, isTty: io.isTty ?? false }),
+        write: progressOf(io),
       });
       const stored = createDigestStream({ onBytes: (done) => progress.update(done) });
       const original = createDigestStream();
@@ -168,7 +169,7 @@ export async function runBackupPullCommand(
       },
     }).catch((error: unknown) => {
       if (!(error instanceof ShortReadError) && !isTransientError(error)) throw error;
-      throw new BackupFailure(
+      throw new CommandFailure(
         `download failed after ${policy.retries + 1} attempts: ${describeFailure(error)}`,
         { cause: error },
       );
@@ -185,7 +186,7 @@ export async function runBackupPullCommand(
           ' verified',
       );
     }
-    return BACKUP_EXIT.OK;
+    return EXIT.OK;
   } catch (error) {
     const signal = interrupts.received();
     if (signal) {
@@ -196,11 +197,11 @@ export async function runBackupPullCommand(
     }
     const failure =
       error instanceof EnvelopeAuthenticationError || error instanceof EnvelopeFormatError
-        ? new BackupFailure(`decryption failed: ${error.message}`, { cause: error })
+        ? new CommandFailure(`decryption failed: ${error.message}`, { cause: error })
         : toBackupFailure('pull', error);
     if (!failure) throw error;
     io.err(`stowage backup pull: ${failure.message}`);
-    return BACKUP_EXIT.FAILED;
+    return EXIT.FAILED;
   } finally {
     if (temp) await unlink(temp).catch(ignoreMissing);
     interrupts.dispose();
@@ -239,34 +240,34 @@ function isAlive(pid: number): boolean {
 
 async function newestKey(s3: S3Client, bucket: string, source: string): Promise<string> {
   const [newest] = await listBackups(s3, bucket, source);
-  if (!newest) throw new BackupFailure(`no backups of source '${source}' in s3://${bucket}`);
+  if (!newest) throw new CommandFailure(`no backups of source '${source}' in s3://${bucket}`);
   return newest.key;
 }
 
-function notRestored(key: string, info: BackupObjectInfo): BackupFailure {
+function notRestored(key: string, info: BackupObjectInfo): CommandFailure {
   const state = info.restore ? describeRestore(info.restore) : 'not restored';
   const next =
     info.restore?.state === 'ongoing'
       ? 'wait until the restore is done (`stowage backup list` shows it), then pull again'
       : `run \`stowage backup restore ${key} --days 7\`, wait until it is done, then pull again`;
-  return new BackupFailure(`${key} is in ${info.storageClass} (${state}): ${next}`);
+  return new CommandFailure(`${key} is in ${info.storageClass} (${state}): ${next}`);
 }
 
 function decryptStage(
   key: string,
   info: BackupObjectInfo,
   options: BackupPullOptions,
-  io: BackupIo,
+  io: BackupCommandIo,
   clients: BackupClients,
 ): NodeJS.ReadWriteStream | undefined {
   if (info.encryption === NO_ENCRYPTION) return undefined;
   if (info.encryption !== ENVELOPE_SCHEME) {
-    throw new BackupFailure(
+    throw new CommandFailure(
       `${key} is encrypted with '${info.encryption}', which this version cannot decrypt`,
     );
   }
   if (info.keySource !== 'kms' && info.keySource !== 'passphrase') {
-    throw new BackupFailure(`${key} has an unknown key-source '${info.keySource ?? ''}'`);
+    throw new CommandFailure(`${key} has an unknown key-source '${info.keySource ?? ''}'`);
   }
   const kind: KeySourceKind = info.keySource;
   const resolver = resolverForDecryption(kind, { passphraseEnv: options.passphraseEnv }, io.env, clients);
@@ -292,7 +293,7 @@ function checkDigests(
     problems.push(`result has SHA-256 ${original.sha256}, metadata says ${info.sha256}`);
   }
   if (problems.length > 0) {
-    throw new BackupFailure(
+    throw new CommandFailure(
       `${key} does not match its metadata: ${problems.join('; ')}; nothing was written`,
     );
   }
@@ -332,11 +333,11 @@ async function moveIntoPlace(temp: string, target: string, force: boolean): Prom
     await link(temp, target);
   } catch (error) {
     if (isCode(error, 'EEXIST'))
-      throw new BackupFailure(`refusing to overwrite ${target}: pass --force to replace it`);
+      throw new CommandFailure(`refusing to overwrite ${target}: pass --force to replace it`);
     if (!isCode(error, 'EPERM') && !isCode(error, 'ENOTSUP')) throw error;
     // File systems without hard links: check, then rename (a small window, documented).
     if (await exists(target))
-      throw new BackupFailure(`refusing to overwrite ${target}: pass --force to replace it`);
+      throw new CommandFailure(`refusing to overwrite ${target}: pass --force to replace it`);
     await rename(temp, target);
     return;
   }

@@ -1,7 +1,7 @@
 import { PassThrough } from 'stream';
 import { FORMAT_VALIDATORS } from '../../../core/backup/verify/format-validators';
 import { FormatError } from '../../../core/backup/verify/format-error';
-import { BackupFailure } from './backup-io';
+import { CommandFailure } from '../../shared/command-io';
 import type { PushFormat } from './push-options';
 
 /** How each checked format starts: enough to refuse a foreign stream before its first part is sent. */
@@ -12,7 +12,7 @@ const MAGIC: Record<Exclude<PushFormat, 'raw'>, { bytes: Buffer; what: string }>
 };
 
 /** The format check refused the content: it is not a whole archive of the source's format. */
-export class FormatCheckError extends BackupFailure {
+export class FormatCheckError extends CommandFailure {
   constructor(message: string) {
     super(`${message} (pass --no-check to upload it anyway)`);
     this.name = 'FormatCheckError';

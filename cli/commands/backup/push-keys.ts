@@ -5,9 +5,10 @@ import {
   type ObjectVersion,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { awsErrorCode } from '../../../core/aws/aws-errors';
 import { isObjectMissing } from '../../../core/aws/s3-errors';
 import { backupKey } from '../../../core/backup/backup-layout';
-import { BackupFailure } from './backup-io';
+import { CommandFailure } from '../../shared/command-io';
 
 /** How many `_n` suffixes a push tries in one second before giving up. */
 const MAX_SEQUENCE = 100;
@@ -49,7 +50,7 @@ export async function chooseFreeKey(
       versionsListed: listed !== undefined,
     };
   }
-  throw new BackupFailure(`more than ${MAX_SEQUENCE} pushes of ${source} in one second: no free key`);
+  throw new CommandFailure(`more than ${MAX_SEQUENCE} pushes of ${source} in one second: no free key`);
 }
 
 /**
@@ -103,7 +104,7 @@ async function versionsOf(
  * HeadObject, and the create's If-None-Match (enforced by S3) is the guard.
  */
 function unlessAccessDenied(error: unknown): undefined {
-  if ((error as { name?: unknown } | null)?.name === 'AccessDenied') return undefined;
+  if (awsErrorCode(error) === 'AccessDenied') return undefined;
   throw error;
 }
 
@@ -113,7 +114,7 @@ async function objectExists(s3: S3Client, bucket: string, key: string): Promise<
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return true;
   } catch (error) {
-    if (isObjectMissing(error) || (error as { name?: unknown }).name === 'Forbidden') return false;
+    if (isObjectMissing(error) || awsErrorCode(error) === 'Forbidden') return false;
     throw error;
   }
 }

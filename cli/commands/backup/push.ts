@@ -3,11 +3,12 @@ import { basename } from 'path';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { backupKey, digestManifestKey } from '../../../core/backup/backup-layout';
 import { ENVELOPE_SCHEME, type DataKey } from '../../../core/backup/envelope-encryption';
-import { isInvalidArgument } from '../../../core/aws/s3-errors';
+import { systemErrorCode } from '../../../core/aws/aws-errors';
+import { isInvalidArgument, isPreconditionFailed } from '../../../core/aws/s3-errors';
 import { UsageError } from '../../shared/usage-error';
-import { createBackupClients } from './backup-client';
+import { createBackupClients, type BackupCommandIo } from './backup-client';
 import { resolveBackupConfig } from './backup-config';
-import { BACKUP_EXIT, BackupFailure, clockOf, sleepFor, type BackupIo } from './backup-io';
+import { EXIT, CommandFailure, clockOf, progressOf, sleepFor } from '../../shared/command-io';
 import { writeDigestManifest } from './digest-manifest';
 import { resolverForEncryption } from './encryption-keys';
 import { formatBytes } from './human-format';
@@ -26,18 +27,12 @@ import {
 import { checkFileFormat } from './push-format-check';
 import { pushFileOnce, pushStreamOnce, readFile, type PushedObject, type PushSettings } from './push-upload';
 import { isTransientError, parseRetryPolicy, withRetries, type RetryHooks } from './retry';
-import { describeS3Code, systemErrorCode, toBackupFailure } from './service-errors';
+import { describeS3Code, toBackupFailure } from './service-errors';
 import { DigestMismatchError } from './stream-digest';
 import { parseByteRate } from './throttle';
 import { verifyUpload, type UploadExpectation, type UploadVerification } from './upload-verification';
 
 export { backupExtension, STORAGE_CLASSES, type BackupPushOptions } from './push-options';
-
-/** The key was taken between choosing it and creating the object (412 on If-None-Match). */
-function isKeyTaken(error: unknown): boolean {
-  const { name, $metadata } = (error ?? {}) as { name?: unknown; $metadata?: { httpStatusCode?: number } };
-  return name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412;
-}
 
 /**
  * `stowage backup push FILE|- --source NAME`: uploads FILE (or stdin) to
@@ -49,7 +44,7 @@ function isKeyTaken(error: unknown): boolean {
 export async function runBackupPushCommand(
   file: string,
   options: BackupPushOptions,
-  io: BackupIo,
+  io: BackupCommandIo,
 ): Promise<number> {
   const config = resolveBackupConfig(options, io.env);
   const fromStdin = file === '-';
@@ -83,7 +78,7 @@ export async function runBackupPushCommand(
     sleep: sleepFor(io),
   };
   const encrypt = Boolean(options.encrypt || options.passphraseEnv);
-  const progressMode = progressModeFor({ quiet: options.quiet, isTty: io.isTty });
+  const progressMode = progressModeFor({ quiet: options.quiet, isTty: io.isTty ?? false });
   const label = `push ${fromStdin ? options.name! : basename(file)}`;
   const clients = (io.createClients ?? createBackupClients)(config);
   const interrupts = watchInterrupts(io.signals);
@@ -125,7 +120,7 @@ export async function runBackupPushCommand(
           label,
           total: size,
           mode: progressMode,
-          write: io.progress,
+          write: progressOf(io),
           stallAfterMs: 10_000,
         });
         const common = {
@@ -146,15 +141,15 @@ export async function runBackupPushCommand(
           : await pushFileOnce(settings, size!, common);
       } catch (error) {
         if (error instanceof InterruptedError) throw error;
-        if (isKeyTaken(error) && !fromStdin) {
+        if (isPreconditionFailed(error) && !fromStdin) {
           // Another push created this key after we chose it: take the next free one and try again at once.
           const taken = key;
           await chooseFrom(chosen!.sequence + 1);
           say(`push: ${taken} was created by another push meanwhile; using ${key}`);
           return attempt();
         }
-        if (isKeyTaken(error)) {
-          throw new BackupFailure(
+        if (isPreconditionFailed(error)) {
+          throw new CommandFailure(
             `another push created ${key} while this one was uploading; the upload was aborted and nothing was ` +
               'stored (stdin cannot be read again: run the dump again)',
             { cause: error },
@@ -190,13 +185,13 @@ export async function runBackupPushCommand(
       const lost = key;
       const removed = await deleteVersion(clients.s3, config.bucket, lost, pushed.versionId);
       if (removed !== true) {
-        throw new BackupFailure(
+        throw new CommandFailure(
           `another push wrote ${lost} in the same instant and this push's version ${pushed.versionId} could not ` +
             `be removed (${removed}): remove it by hand so the other backup is the current version`,
         );
       }
       if (fromStdin) {
-        throw new BackupFailure(
+        throw new CommandFailure(
           `another push wrote ${lost} in the same instant; this push's version was removed (stdin cannot be ` +
             'read again: run the dump again)',
         );
@@ -215,7 +210,7 @@ export async function runBackupPushCommand(
         );
       } catch (error) {
         const removed = await deleteVersion(clients.s3, config.bucket, key, pushed.versionId);
-        throw new BackupFailure(
+        throw new CommandFailure(
           `writing the digest manifest ${digestManifestKey(key)} failed (${describe(error)}); the backup ` +
             (removed === true ? 'was deleted' : `could not be deleted (${removed}): remove it by hand`),
           { cause: error },
@@ -232,7 +227,7 @@ export async function runBackupPushCommand(
     });
     if (verification.problems.length > 0) {
       const removed = await deleteVersion(clients.s3, config.bucket, key, pushed.versionId);
-      throw new BackupFailure(
+      throw new CommandFailure(
         `verification of s3://${config.bucket}/${key} failed: ${verification.problems.join('; ')}; ` +
           (removed === true
             ? 'the object was deleted'
@@ -249,16 +244,16 @@ export async function runBackupPushCommand(
         (pushed.needsManifest ? ` (digests in ${basename(digestManifestKey(key))})` : ''),
     );
     for (const note of verification.notes) say(`verified: ${note}`);
-    return BACKUP_EXIT.OK;
+    return EXIT.OK;
   } catch (error) {
     const signal = interrupts.received();
     if (
       signal &&
-      (error instanceof InterruptedError || isAbortError(error) || error instanceof BackupFailure)
+      (error instanceof InterruptedError || isAbortError(error) || error instanceof CommandFailure)
     ) {
       io.err(
         `stowage backup push: interrupted by ${signal}` +
-          (error instanceof BackupFailure
+          (error instanceof CommandFailure
             ? `: ${error.message}`
             : uploadId
               ? `: multipart upload ${uploadId} of s3://${config.bucket}/${key} was aborted, nothing was stored`
@@ -268,9 +263,9 @@ export async function runBackupPushCommand(
     }
     const failure =
       error instanceof DigestMismatchError
-        ? new BackupFailure(error.message)
+        ? new CommandFailure(error.message)
         : settings.storageClass && isInvalidArgument(error)
-          ? new BackupFailure(
+          ? new CommandFailure(
               `the server refused storage class ${settings.storageClass} (${describeS3Code('InvalidArgument')}): ` +
                 'S3-compatible servers such as Ceph RGW only accept the storage classes their zone placement ' +
                 'defines; nothing was stored',
@@ -279,7 +274,7 @@ export async function runBackupPushCommand(
           : toBackupFailure('push', error);
     if (!failure) throw error;
     io.err(`stowage backup push: ${failure.message}`);
-    return BACKUP_EXIT.FAILED;
+    return EXIT.FAILED;
   } finally {
     interrupts.dispose();
     clients.destroy();
@@ -300,7 +295,7 @@ async function verifyOrRemove(
     const failure = toBackupFailure('verification', error);
     if (!failure) throw error;
     const removed = await deleteVersion(s3, bucket, key, versionId);
-    throw new BackupFailure(
+    throw new CommandFailure(
       `${failure.message}; the unverified object s3://${bucket}/${key} ` +
         (removed === true ? 'was deleted' : `could not be deleted (${removed}): remove it by hand`),
       { cause: error },

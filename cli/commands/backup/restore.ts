@@ -1,12 +1,13 @@
 import { RestoreObjectCommand, type Tier } from '@aws-sdk/client-s3';
+import { awsErrorCode, isServiceError } from '../../../core/aws/aws-errors';
 import { isNotImplemented } from '../../../core/aws/s3-errors';
 import { UsageError } from '../../shared/usage-error';
 import { headOrMissing, requireBackupKey } from './archive';
-import { createBackupClients } from './backup-client';
+import { createBackupClients, type BackupCommandIo } from './backup-client';
 import { resolveBackupConfig, type ConnectionOptions } from './backup-config';
-import { BACKUP_EXIT, BackupFailure, type BackupIo } from './backup-io';
+import { EXIT, CommandFailure } from '../../shared/command-io';
 import { backupObjectInfo } from './backup-object';
-import { isServiceError, toBackupFailure } from './service-errors';
+import { toBackupFailure } from './service-errors';
 
 export interface BackupRestoreOptions extends ConnectionOptions {
   /** How long the restored copy stays readable. Required. */
@@ -18,7 +19,7 @@ export interface BackupRestoreOptions extends ConnectionOptions {
 const TIERS = ['Standard', 'Bulk', 'Expedited'] as const;
 
 /** The server has no RestoreObject (Ceph RGW Pacific answers 501 NotImplemented for every key, even a missing one). */
-export class RestoreNotImplementedError extends BackupFailure {
+export class RestoreNotImplementedError extends CommandFailure {
   constructor(key: string, options?: { cause?: unknown }) {
     super(
       `the server does not implement RestoreObject (501 NotImplemented), so ${key} cannot be restored there. ` +
@@ -38,7 +39,7 @@ export class RestoreNotImplementedError extends BackupFailure {
 export async function runBackupRestoreCommand(
   key: string,
   options: BackupRestoreOptions,
-  io: BackupIo,
+  io: BackupCommandIo,
 ): Promise<number> {
   const config = resolveBackupConfig(options, io.env);
   requireBackupKey(key);
@@ -52,17 +53,17 @@ export async function runBackupRestoreCommand(
   try {
     const info = backupObjectInfo(await headOrMissing(clients.s3, config.bucket, key));
     if (!info.restore) {
-      throw new BackupFailure(
+      throw new CommandFailure(
         `${key} is in ${info.storageClass}, not an archive storage class (GLACIER, DEEP_ARCHIVE): nothing to ` +
           'restore, pull it directly',
       );
     }
     if (info.restore.state === 'ongoing') {
       io.err(`a restore of ${key} is already in progress: \`stowage backup list\` shows its status`);
-      return BACKUP_EXIT.OK;
+      return EXIT.OK;
     }
     if (tier === 'Expedited' && info.storageClass === 'DEEP_ARCHIVE') {
-      throw new BackupFailure(
+      throw new CommandFailure(
         `${key} is in DEEP_ARCHIVE, which has no Expedited retrieval: use --tier Standard or Bulk`,
       );
     }
@@ -81,34 +82,33 @@ export async function runBackupRestoreCommand(
         : `restore of ${key} started (${tier}, readable for ${days} days once done): ` +
             '`stowage backup list` shows its status',
     );
-    return BACKUP_EXIT.OK;
+    return EXIT.OK;
   } catch (error) {
-    const name = error instanceof Error ? error.name : '';
-    if (name === 'RestoreAlreadyInProgress') {
+    if (error instanceof Error && awsErrorCode(error) === 'RestoreAlreadyInProgress') {
       io.err(`a restore of ${key} is already in progress: \`stowage backup list\` shows its status`);
-      return BACKUP_EXIT.OK;
+      return EXIT.OK;
     }
     const failure = restoreFailure(key, tier, error) ?? toBackupFailure('restore', error);
     if (!failure) throw error;
     io.err(`stowage backup restore: ${failure.message}`);
-    return BACKUP_EXIT.FAILED;
+    return EXIT.FAILED;
   } finally {
     clients.destroy();
   }
 }
 
 /** S3's own answers to RestoreObject, in words; undefined for anything else. */
-function restoreFailure(key: string, tier: string, error: unknown): BackupFailure | undefined {
+function restoreFailure(key: string, tier: string, error: unknown): CommandFailure | undefined {
   if (!isServiceError(error)) return undefined;
   if (isNotImplemented(error)) return new RestoreNotImplementedError(key, { cause: error });
-  switch (error.name) {
+  switch (awsErrorCode(error)) {
     case 'InvalidObjectState':
-      return new BackupFailure(
+      return new CommandFailure(
         `${key} is not in an archive storage class (GLACIER, DEEP_ARCHIVE): nothing to restore`,
         { cause: error },
       );
     case 'GlacierExpeditedRetrievalNotAvailable':
-      return new BackupFailure(
+      return new CommandFailure(
         `no ${tier} retrieval capacity is available now (503 GlacierExpeditedRetrievalNotAvailable): try again ` +
           'later or use --tier Standard',
         { cause: error },

@@ -1,4 +1,5 @@
-import { PAYLOAD_HASH_MISMATCH } from '../../../core/aws/s3-errors';
+import { isTransientAwsError } from '../../../core/aws/aws-errors';
+import { isPayloadHashMismatch } from '../../../core/aws/s3-errors';
 import { UsageError } from '../../shared/usage-error';
 
 /** How often and after how long a failed attempt is tried again. */
@@ -65,41 +66,11 @@ export async function withRetries<T>(
   }
 }
 
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-const TRANSIENT_NAMES = new Set([
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'InternalError',
-  'ServiceUnavailable',
-  // The body's SHA-256 differs from the signed one: damaged on the way (a file that changed is told apart before).
-  PAYLOAD_HASH_MISMATCH,
-]);
-
-/** Network failures, timeouts, throttling and server-side (5xx) errors: not access, missing buckets or bad input. */
+/**
+ * Worth another attempt: what core/aws/aws-errors classifies as transient (network failures, timeouts, throttling,
+ * server-side errors), and a body whose SHA-256 differs from the signed one: damaged on the way (a file that changed
+ * is told apart before). Not access, missing buckets or bad input.
+ */
 export function isTransientError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, code, $metadata, $retryable } = error as {
-    name?: unknown;
-    code?: unknown;
-    $metadata?: { httpStatusCode?: number };
-    $retryable?: unknown;
-  };
-  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
-  if ((typeof name === 'string' && TRANSIENT_NAMES.has(name)) || $retryable !== undefined) return true;
-  const status = $metadata?.httpStatusCode;
-  return status !== undefined && (status >= 500 || status === 408 || status === 429);
+  return isTransientAwsError(error) || isPayloadHashMismatch(error);
 }

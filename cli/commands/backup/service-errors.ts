@@ -1,11 +1,9 @@
+/** How `stowage backup` words the failures a user can act on: `operation failed: Code [HTTP status]: message (hint)`. */
+
+import { awsErrorCode, httpStatusOf, isServiceError } from '../../../core/aws/aws-errors';
 import { KmsKeyError } from '../../../core/backup/kms-key-resolver';
 import { S3_ERROR_MEANINGS } from '../../../core/aws/s3-errors';
-import { BackupFailure } from './backup-io';
-
-/** An error answered by an AWS (or S3-compatible) service: the SDK gives it `$metadata`. */
-export function isServiceError(error: unknown): error is Error & { $metadata: { httpStatusCode?: number } } {
-  return error instanceof Error && '$metadata' in error;
-}
+import { CommandFailure } from '../../shared/command-io';
 
 const HINTS: Record<string, string> = {
   NoSuchBucket: 'check --bucket / STOWAGE_BACKUPS_BUCKET and --region',
@@ -28,16 +26,17 @@ function isEmptyMessage(message: string | undefined, code: string): boolean {
 }
 
 /**
- * Turns the failures a user can act on (service answers, KMS refusals, missing credentials) into a BackupFailure
+ * Turns the failures a user can act on (service answers, KMS refusals, missing credentials) into a CommandFailure
  * naming the operation; returns undefined for anything else, which the caller rethrows.
  */
-export function toBackupFailure(operation: string, error: unknown): BackupFailure | undefined {
-  if (error instanceof BackupFailure) return error;
+export function toBackupFailure(operation: string, error: unknown): CommandFailure | undefined {
+  if (error instanceof CommandFailure) return error;
   if (error instanceof KmsKeyError)
-    return new BackupFailure(`${operation}: ${error.message}`, { cause: error });
-  if (isServiceError(error) || (error instanceof Error && error.name === 'CredentialsProviderError')) {
-    const name = error.name === 'Error' ? 'error' : error.name;
-    const status = isServiceError(error) ? error.$metadata.httpStatusCode : undefined;
+    return new CommandFailure(`${operation}: ${error.message}`, { cause: error });
+  const code = awsErrorCode(error);
+  if (isServiceError(error) || (error instanceof Error && code === 'CredentialsProviderError')) {
+    const name = code ?? 'error';
+    const status = httpStatusOf(error);
     const hint = HINTS[name] ? ` (${HINTS[name]})` : '';
     const meaning = S3_ERROR_MEANINGS[name];
     const detail = isEmptyMessage(error.message, name)
@@ -45,7 +44,7 @@ export function toBackupFailure(operation: string, error: unknown): BackupFailur
         ? `: ${meaning}`
         : ''
       : `: ${error.message}`;
-    return new BackupFailure(
+    return new CommandFailure(
       `${operation} failed: ${name}${status ? ` [HTTP ${status}]` : ''}${detail}${hint}`,
       {
         cause: error,
@@ -53,13 +52,4 @@ export function toBackupFailure(operation: string, error: unknown): BackupFailur
     );
   }
   return undefined;
-}
-
-/**
- * The `code` of a Node system error (ENOENT, EEXIST, ECONNRESET, …). Duck-typed: errors raised inside Node's
- * own modules may come from another realm (test runners), where `instanceof Error` is false.
- */
-export function systemErrorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof error === 'object' && typeof code === 'string' ? code : undefined;
 }

@@ -7,7 +7,7 @@ import {
   type CreateMultipartUploadCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { BackupFailure } from './backup-io';
+import { CommandFailure } from '../../shared/command-io';
 import { sha256Hex, signWithPayloadSha256 } from './file-parts-upload';
 import { InterruptedError, throwIfInterrupted } from './interrupt';
 import { abortMultipartUpload } from './multipart-abort';
@@ -204,7 +204,7 @@ export async function uploadStreamParts(input: StreamPartsUploadInput): Promise<
         UploadId: uploadId,
       });
       if (aborted !== true) {
-        throw new BackupFailure(
+        throw new CommandFailure(
           `${messageOf(cause)}; aborting multipart upload ${uploadId} of s3://${params.Bucket}/${params.Key} ` +
             `failed too (${aborted}): abort it by hand (aws s3api abort-multipart-upload)`,
           { cause },

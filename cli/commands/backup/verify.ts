@@ -23,7 +23,9 @@ import {
   type VerificationReport,
 } from '../../../core/backup/verify/verification-report';
 import { UsageError } from '../../shared/usage-error';
-import { describeError, systemErrorCode } from '../../../core/backup/verify/error-message';
+import { describeError } from '../../../core/backup/verify/error-message';
+import { systemErrorCode } from '../../../core/aws/aws-errors';
+import { EXIT } from '../../shared/command-io';
 
 export interface BackupVerifyCommandOptions {
   /** The backups bucket. */
@@ -67,9 +69,6 @@ export interface BackupVerifyCommandDependencies {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** Exit codes: 0 every source verified, 1 a check failed (or a source could not be verified), 2 usage errors. */
-export const VERIFY_EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
-
 /**
  * `stowage backup verify`: the nightly handler's checks, run from a workstation against a bucket (read-only: no
  * report is written, no metric or notification sent). Prints a readable report, or the report as JSON with
@@ -108,7 +107,7 @@ export async function runBackupVerifyCommand(
     );
     if (options.json) writeLine(JSON.stringify(report, null, 2));
     else formatReport(report).forEach((line) => writeLine(line));
-    return report.ok ? VERIFY_EXIT.OK : VERIFY_EXIT.FAILED;
+    return report.ok ? EXIT.OK : EXIT.FAILED;
   } finally {
     if (!deps.s3) s3.destroy();
   }

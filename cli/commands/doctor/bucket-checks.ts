@@ -9,14 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { BUCKET_PURPOSE_TAG, ENV_TAG, type BucketPurpose } from '../../../lib/config/naming';
 import type { BucketDiscovery } from '../../shared/env-buckets';
-import {
-  CREDENTIALS_HINT,
-  describeError,
-  errorCode,
-  httpStatusOf,
-  isMissingCredentials,
-  isServiceError,
-} from '../../shared/service-error';
+import { httpStatusOf, isMissingCredentials, isServiceError } from '../../../core/aws/aws-errors';
+import { CREDENTIALS_HINT, describeError, errorCode } from '../../shared/service-error';
 import { deployHint, fail, pass, skip, type CheckResult, type DoctorContext } from './check';
 import { KeyAliasError, namesKey, type KeyAliasResolver } from './key-aliases';
 import {

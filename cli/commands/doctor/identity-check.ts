@@ -1,12 +1,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { PLACEHOLDER_ACCOUNT } from '../../../lib/config/environments';
-import {
-  CREDENTIALS_HINT,
-  describeError,
-  isBadCredentials,
-  isMissingCredentials,
-  isServiceError,
-} from '../../shared/service-error';
+import { isBadCredentials, isMissingCredentials, isServiceError } from '../../../core/aws/aws-errors';
+import { CREDENTIALS_HINT, describeError } from '../../shared/service-error';
 import { fail, pass, skip, type CheckResult, type DoctorContext } from './check';
 
 const NAME = 'caller identity';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { BUCKET_PURPOSES, type BucketPurpose } from '../../../lib/config/naming';
 import { parseClamdAddress } from '../scan';
 import { createOpsClients } from '../../shared/aws-clients';
-import { clockOf, CommandFailure, OPS_EXIT, type CommandIo } from '../../shared/command-io';
+import { clockOf, CommandFailure, EXIT, type CommandIo } from '../../shared/command-io';
 import { resolveConnection, withConnectionOptions, type ConnectionOptions } from '../../shared/connection';
 import { discoverEnvBuckets, type BucketDiscovery } from '../../shared/env-buckets';
 import {
@@ -205,7 +205,7 @@ export async function runDoctorCommand(options: DoctorOptions, io: CommandIo): P
     };
     if (options.json) io.out(JSON.stringify(report, null, 2));
     else renderDoctor(report).forEach((line) => io.out(line));
-    return report.ok ? OPS_EXIT.OK : OPS_EXIT.FAILED;
+    return report.ok ? EXIT.OK : EXIT.FAILED;
   } finally {
     clients.destroy();
   }

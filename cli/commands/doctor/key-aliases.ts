@@ -1,13 +1,8 @@
 import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { StowageConfig } from '../../../lib/config';
 import { keyAliasName, type BucketKeyPurpose } from '../../../lib/config/naming';
-import {
-  CREDENTIALS_HINT,
-  describeError,
-  errorCode,
-  isMissingCredentials,
-  isServiceError,
-} from '../../shared/service-error';
+import { isMissingCredentials, isServiceError } from '../../../core/aws/aws-errors';
+import { CREDENTIALS_HINT, describeError, errorCode } from '../../shared/service-error';
 import { deployHint } from './check';
 
 /** A KMS key found by its alias. */

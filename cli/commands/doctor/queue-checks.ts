@@ -4,13 +4,8 @@ import {
   ListQueuesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import {
-  CREDENTIALS_HINT,
-  describeError,
-  errorCode,
-  isMissingCredentials,
-  isServiceError,
-} from '../../shared/service-error';
+import { isMissingCredentials, isServiceError } from '../../../core/aws/aws-errors';
+import { CREDENTIALS_HINT, describeError, errorCode } from '../../shared/service-error';
 import { deployHint, fail, pass, skip, type CheckResult, type DoctorContext } from './check';
 
 export interface QueueCheckOptions {

@@ -5,14 +5,8 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import {
-  CREDENTIALS_HINT,
-  describeError,
-  errorCode,
-  httpStatusOf,
-  isMissingCredentials,
-  isServiceError,
-} from '../../shared/service-error';
+import { httpStatusOf, isMissingCredentials, isServiceError } from '../../../core/aws/aws-errors';
+import { CREDENTIALS_HINT, describeError, errorCode } from '../../shared/service-error';
 import { fail, pass, type CheckResult, type DoctorContext } from './check';
 import { KeyAliasError, type KeyAliasResolver } from './key-aliases';
 

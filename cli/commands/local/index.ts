@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 
+import { EXIT, type CommandIo } from '../../shared/command-io';
+
 import { loadConfig } from '../../../lib/config';
 import { DEFAULT_DATA_DIR, dataDirPaths, readLocalState } from '../../../local/runtime/local-data-dir';
 import { openLocalJwt } from '../../../local/runtime/local-jwt';
@@ -17,17 +19,12 @@ import {
   type ShutdownWatch,
 } from '../../../local/runtime/shutdown';
 
-/** Exit codes of `stowage local`: 0 stopped cleanly (or token printed), 1 failed, 2 bad usage or missing packages. */
-export const LOCAL_EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
-
-/** What `stowage local` touches outside its arguments. */
-export interface LocalCommandIo {
-  /** Ready lines and notes, one per line: stdout. */
-  readonly out: (line: string) => void;
-  /** Failures and alerts, one per line: stderr. */
-  readonly err: (line: string) => void;
-  /** Environment variables (process.env). */
-  readonly env: Readonly<Record<string, string | undefined>>;
+/**
+ * What `stowage local` touches outside its arguments: the CLI's CommandIo output (ready lines and notes to stdout,
+ * failures and alerts to stderr) and environment, and local mode itself. Exit codes (EXIT): 0 stopped cleanly (or
+ * token printed), 1 failed, 2 bad usage or missing packages.
+ */
+export interface LocalCommandIo extends Pick<CommandIo, 'out' | 'err' | 'env'> {
   /**
    * Watches for what stops local mode (SIGINT, SIGTERM, SIGHUP, stdout/stderr closed, an uncaught error).
    * Default: watchForShutdown on this process.
@@ -64,15 +61,6 @@ export interface LocalTokenOptions {
   readonly expiresIn?: string;
   /** `--data-dir DIR` (before or after `token`). Default `.stowage`. */
   readonly dataDir?: string;
-}
-
-/** The command's own process I/O: stdout, stderr and process.env, read once here. */
-export function processLocalIo(): LocalCommandIo {
-  return {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-    env: process.env,
-  };
 }
 
 /** Registers `stowage local` and `stowage local token` on `program`; each action sets the exit code. */
@@ -130,7 +118,7 @@ export async function runLocalCommand(options: LocalCommandOptions, io: LocalCom
       io.err(
         `stowage local: --port must be a TCP port (1-65535, or 0 for a free one), got '${options.port}'`,
       );
-      return LOCAL_EXIT.USAGE;
+      return EXIT.USAGE;
     }
   }
   const start = io.start ?? startLocalMode;
@@ -152,7 +140,7 @@ export async function runLocalCommand(options: LocalCommandOptions, io: LocalCom
   } catch (error) {
     shutdown.dispose();
     io.err(`stowage local: ${error instanceof Error ? error.message : String(error)}`);
-    return error instanceof PreflightError ? LOCAL_EXIT.USAGE : LOCAL_EXIT.FAILED;
+    return error instanceof PreflightError ? EXIT.USAGE : EXIT.FAILED;
   }
   const reason = await shutdown.reason;
   // A requested stop is news for stdout; a closed output or an error goes to stderr (stdout may be the closed one).
@@ -162,10 +150,10 @@ export async function runLocalCommand(options: LocalCommandOptions, io: LocalCom
     await mode.stop();
   } catch (error) {
     io.err(`stowage local: stopping failed: ${error instanceof Error ? error.message : String(error)}`);
-    return LOCAL_EXIT.FAILED;
+    return EXIT.FAILED;
   }
   say('stopped');
-  return shutdownExitCode(reason) === 0 ? LOCAL_EXIT.OK : LOCAL_EXIT.FAILED;
+  return shutdownExitCode(reason) === 0 ? EXIT.OK : EXIT.FAILED;
 }
 
 /** `stowage local token --user NAME`: prints a token for the local API; returns the exit code. */
@@ -177,7 +165,7 @@ export async function runLocalTokenCommand(options: LocalTokenOptions, io: Local
       io.err(
         `stowage local token: --expires-in must be a whole number of seconds, got '${options.expiresIn}'`,
       );
-      return LOCAL_EXIT.USAGE;
+      return EXIT.USAGE;
     }
   }
   const dataDir = dataDirPaths(options.dataDir ?? DEFAULT_DATA_DIR).root;
@@ -192,7 +180,7 @@ export async function runLocalTokenCommand(options: LocalTokenOptions, io: Local
     audiences = state?.jwt.audiences ?? loadConfig('dev', { environment: {} }).intake.jwt.audiences;
   } catch (error) {
     io.err(`stowage local token: ${error instanceof Error ? error.message : String(error)}`);
-    return LOCAL_EXIT.FAILED;
+    return EXIT.FAILED;
   }
   try {
     const jwt = await openLocalJwt({ dataDir, audiences });
@@ -206,7 +194,7 @@ export async function runLocalTokenCommand(options: LocalTokenOptions, io: Local
     const message = error instanceof Error ? error.message : String(error);
     io.err(`stowage local token: ${message}`);
     // mintToken's validation names the bad option (`mintToken: user: …`): a usage error.
-    return message.startsWith('mintToken:') ? LOCAL_EXIT.USAGE : LOCAL_EXIT.FAILED;
+    return message.startsWith('mintToken:') ? EXIT.USAGE : EXIT.FAILED;
   }
-  return LOCAL_EXIT.OK;
+  return EXIT.OK;
 }

@@ -2,9 +2,11 @@ import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 
 import { BACKUPS_PREFIX, DIGEST_MANIFEST_SUFFIX, parseBackupKey } from '../backup-layout';
 
-/** A backup found by listing, identified by its key. */
+/** A backup found by listing (by the verifier, and by `stowage backup list|pull|delete`), identified by its key. */
 export interface ListedBackup {
   readonly key: string;
+  /** The source its key names. */
+  readonly source: string;
   readonly takenAt: Date;
   /** When the server stored it (the listing's LastModified), when known. */
   readonly storedAt?: Date;
@@ -77,7 +79,7 @@ export async function listBackups(
       if (parsed.takenAt.getTime() > at.getTime() && !existedAt) continue;
       insertNewestFirst(
         kept,
-        { key, takenAt: parsed.takenAt, ...(storedAt ? { storedAt } : {}) },
+        { key, source: parsed.source, takenAt: parsed.takenAt, ...(storedAt ? { storedAt } : {}) },
         historySize + 1,
       );
     }

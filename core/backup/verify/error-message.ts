@@ -21,10 +21,3 @@ export function describeError(error: unknown): string {
   }
   return String(error);
 }
-
-/** The `code` of a Node system error (ENOENT, EACCES, ...), if it is one. */
-export function systemErrorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code } = error as { code?: unknown };
-  return typeof code === 'string' ? code : undefined;
-}

@@ -1,16 +1,16 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { BackupIo } from '../../../../cli/commands/backup/backup-io';
+import type { BackupCommandIo } from '../../../../cli/commands/backup/backup-client';
 
-/** A BackupIo that records its output, with clients aws-sdk-client-mock can intercept and recorded sleeps. */
-export interface RecordingIo extends BackupIo {
+/** A backup command's CommandIo that records its output, with clients aws-sdk-client-mock can intercept and recorded sleeps. */
+export interface RecordingIo extends BackupCommandIo {
   readonly stdout: string[];
   readonly stderr: string[];
   readonly progressText: string[];
   readonly sleeps: number[];
 }
 
-export function recordingIo(overrides: Partial<BackupIo> = {}): RecordingIo {
+export function recordingIo(overrides: Partial<BackupCommandIo> = {}): RecordingIo {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const progressText: string[] = [];

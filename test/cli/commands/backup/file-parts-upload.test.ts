@@ -15,7 +15,7 @@ import {
   uploadFileParts,
   type FilePartsPlan,
 } from '../../../../cli/commands/backup/file-parts-upload';
-import { BackupFailure } from '../../../../cli/commands/backup/backup-io';
+import { CommandFailure } from '../../../../cli/shared/command-io';
 import { DigestMismatchError } from '../../../../cli/commands/backup/stream-digest';
 
 const s3 = mockClient(S3Client);
@@ -243,7 +243,7 @@ describe('uploadFileParts', () => {
     s3.on(UploadPartCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalError' }));
     s3.on(AbortMultipartUploadCommand).rejects(Object.assign(new Error('nope'), { name: 'AccessDenied' }));
     const upload = uploadFileParts({ s3: s3 as unknown as S3Client, params, plan, concurrency: 1 });
-    await expect(upload).rejects.toThrow(BackupFailure);
+    await expect(upload).rejects.toThrow(CommandFailure);
     await expect(upload).rejects.toThrow(
       'InternalError: boom; aborting multipart upload u1 of s3://b/' +
         `${params.Key} failed too (AccessDenied: nope): abort it by hand`,

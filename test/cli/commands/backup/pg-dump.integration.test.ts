@@ -8,7 +8,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { runBackupPullCommand } from '../../../../cli/commands/backup/pull';
 import { runBackupPushCommand } from '../../../../cli/commands/backup/push';
-import { runBackupVerifyCommand, VERIFY_EXIT } from '../../../../cli/commands/backup/verify';
+import { runBackupVerifyCommand } from '../../../../cli/commands/backup/verify';
+import { EXIT } from '../../../../cli/shared/command-io';
 import type { VerificationReport } from '../../../../core/backup/verify/verification-report';
 import {
   createDatabase,
@@ -95,7 +96,7 @@ describe('PostgreSQL dumps from a real server: push, verify, pull, restore (real
       ['shop-custom', 'ok', customKey],
       ['shop-plain', 'ok', plainKey],
     ]);
-    expect(code).toBe(VERIFY_EXIT.OK);
+    expect(code).toBe(EXIT.OK);
     const [custom, plain] = report.sources;
     expect(listed.header).toContain(`;     TOC Entries: ${custom!.content?.entries}`);
     expect(listed.header).toContain(`;     dbname: ${custom!.content?.pgDump?.database}`);

@@ -1,7 +1,7 @@
-/** A fresh versioned bucket on the test run's Ceph RGW and a BackupIo pointed at it. */
+/** A fresh versioned bucket on the test run's Ceph RGW and a backup command's CommandIo pointed at it. */
 import { CreateBucketCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 import { KMSClient } from '@aws-sdk/client-kms';
-import type { BackupIo } from '../../../../cli/commands/backup/backup-io';
+import type { BackupCommandIo } from '../../../../cli/commands/backup/backup-client';
 import { createS3Client } from '../../../../core/aws/s3-client';
 import {
   createTestS3Client,
@@ -15,7 +15,7 @@ export interface RgwBackupFixture {
   readonly s3: S3Client;
   /** Environment for the CLI: bucket, endpoint and credentials as a user would set them. */
   readonly env: Record<string, string>;
-  io(overrides?: Partial<BackupIo>): BackupIo & { stdout: string[]; stderr: string[] };
+  io(overrides?: Partial<BackupCommandIo>): BackupCommandIo & { stdout: string[]; stderr: string[] };
 }
 
 export function useRgwBackupBucket(prefix: string): RgwBackupFixture {

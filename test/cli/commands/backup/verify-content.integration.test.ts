@@ -9,7 +9,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { runBackupPushCommand, type BackupPushOptions } from '../../../../cli/commands/backup/push';
-import { runBackupVerifyCommand, VERIFY_EXIT } from '../../../../cli/commands/backup/verify';
+import { runBackupVerifyCommand } from '../../../../cli/commands/backup/verify';
+import { EXIT } from '../../../../cli/shared/command-io';
 import type { BackupSourceConfig } from '../../../../core/backup/backup-source';
 import type { SourceReport, VerificationReport } from '../../../../core/backup/verify/verification-report';
 import { getTestServers } from '../../../support/integration/servers';
@@ -81,10 +82,10 @@ describe('stowage backup verify: unverifiable content, envelopes, sizes and futu
     const unset = verify({ name: 'vault-dump' }, at, 'EMPTY');
 
     // Assert
-    expect([without.code, without.report.status]).toEqual([VERIFY_EXIT.FAILED, 'unverified']);
+    expect([without.code, without.report.status]).toEqual([EXIT.FAILED, 'unverified']);
     expect(check(without.report, 'container')).toMatchObject({ ok: true });
     expect(without.text.some((line) => line.startsWith('UNVERIFIED  vault-dump'))).toBe(true);
-    expect([withPassphrase.code, withPassphrase.report.status]).toEqual([VERIFY_EXIT.OK, 'ok']);
+    expect([withPassphrase.code, withPassphrase.report.status]).toEqual([EXIT.OK, 'ok']);
     expect(check(withPassphrase.report, 'decryption')).toMatchObject({
       ok: true,
       detail: `stowage-aes256gcm-v1 (passphrase): ${DUMP.length} bytes, sha256 matches`,
@@ -115,7 +116,7 @@ describe('stowage backup verify: unverifiable content, envelopes, sizes and futu
     const { code, report } = await verify({ name: 'vault-cut' }, new Date());
 
     // Assert
-    expect([code, report.status]).toEqual([VERIFY_EXIT.FAILED, 'failed']);
+    expect([code, report.status]).toEqual([EXIT.FAILED, 'failed']);
     expect(check(report, 'container')).toMatchObject({
       ok: false,
       detail: expect.stringMatching(
@@ -140,7 +141,7 @@ describe('stowage backup verify: unverifiable content, envelopes, sizes and futu
 
     // Assert
     for (const { code, report } of [plain, vault]) {
-      expect([code, report.status]).toEqual([VERIFY_EXIT.FAILED, 'unverified']);
+      expect([code, report.status]).toEqual([EXIT.FAILED, 'unverified']);
       expect(check(report, 'format')).toMatchObject({
         ok: false,
         unverified: true,
@@ -158,7 +159,7 @@ describe('stowage backup verify: unverifiable content, envelopes, sizes and futu
     const { code, report } = await verify({ name: 'future-db' }, new Date());
 
     // Assert
-    expect(code).toBe(VERIFY_EXIT.FAILED);
+    expect(code).toBe(EXIT.FAILED);
     expect(report.status).toBe('failed');
     expect(check(report, 'present')?.ok).toBe(true);
     expect(check(report, 'timestamp')).toMatchObject({

@@ -10,7 +10,8 @@ import { join } from 'path';
 import { gzipSync } from 'zlib';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { runBackupPushCommand, type BackupPushOptions } from '../../../../cli/commands/backup/push';
-import { runBackupVerifyCommand, VERIFY_EXIT } from '../../../../cli/commands/backup/verify';
+import { runBackupVerifyCommand } from '../../../../cli/commands/backup/verify';
+import { EXIT } from '../../../../cli/shared/command-io';
 import type { BackupSourceConfig } from '../../../../core/backup/backup-source';
 import type { SourceReport, VerificationReport } from '../../../../core/backup/verify/verification-report';
 import { getTestServers } from '../../../support/integration/servers';
@@ -72,8 +73,8 @@ describe('stowage backup verify failures (real RGW)', () => {
     const fresh = await verify({ name: 'stale-db' }, new Date(TAKEN_AT.getTime() + 2 * HOUR_MS));
     const stale = await verify({ name: 'stale-db' }, new Date(TAKEN_AT.getTime() + 48 * HOUR_MS));
     // Assert
-    expect([fresh.code, fresh.report.status]).toEqual([VERIFY_EXIT.OK, 'ok']);
-    expect(stale.code).toBe(VERIFY_EXIT.FAILED);
+    expect([fresh.code, fresh.report.status]).toEqual([EXIT.OK, 'ok']);
+    expect(stale.code).toBe(EXIT.FAILED);
     expect(stale.report).toMatchObject({ status: 'failed', key, ageHours: 48 });
     expect(failedChecks(stale.report)).toEqual([
       ['freshness', 'stale: newest backup is 48 h old (max 26 h)'],
@@ -100,7 +101,7 @@ describe('stowage backup verify failures (real RGW)', () => {
     // Act
     const { code, report } = await verify({ name: 'tampered-db' }, new Date(TAKEN_AT.getTime() + HOUR_MS));
     // Assert
-    expect(code).toBe(VERIFY_EXIT.FAILED);
+    expect(code).toBe(EXIT.FAILED);
     expect(report).toMatchObject({ status: 'failed', key, sizeBytes: original.length });
     const stored = await rgw.s3.send(new GetObjectCommand({ Bucket: rgw.bucket, Key: key }));
     expect(Buffer.from(await stored.Body!.transformToByteArray()).equals(tampered)).toBe(true);
@@ -136,7 +137,7 @@ describe('stowage backup verify failures (real RGW)', () => {
     // Assert
     const median = [...sizes].sort((a, b) => a - b)[1]!;
     const drop = Math.round(((median - tiny.length) / median) * 1000) / 10;
-    expect(code).toBe(VERIFY_EXIT.FAILED);
+    expect(code).toBe(EXIT.FAILED);
     expect(report).toMatchObject({ status: 'failed', key, sizeBytes: tiny.length });
     expect(failedChecks(report)).toEqual([
       [
@@ -150,7 +151,7 @@ describe('stowage backup verify failures (real RGW)', () => {
     // Act
     const { code, report } = await verify({ name: 'never-backed-up' }, TAKEN_AT);
     // Assert
-    expect(code).toBe(VERIFY_EXIT.FAILED);
+    expect(code).toBe(EXIT.FAILED);
     expect(report).toEqual({
       source: 'never-backed-up',
       format: 'gzip',
@@ -178,8 +179,8 @@ describe('stowage backup verify failures (real RGW)', () => {
     const optional = await verify({ name: 'vault-db', contentChecks: 'optional' }, at);
     // Assert
     expect(head.ETag).toMatch(/-2"$/);
-    expect([required.code, required.report.status]).toEqual([VERIFY_EXIT.FAILED, 'unverified']);
-    expect([optional.code, optional.report.status]).toEqual([VERIFY_EXIT.OK, 'unverified']);
+    expect([required.code, required.report.status]).toEqual([EXIT.FAILED, 'unverified']);
+    expect([optional.code, optional.report.status]).toEqual([EXIT.OK, 'unverified']);
     expect(required.report.checks.map((check) => [check.name, check.ok, check.skipped ?? false])).toEqual([
       ['present', true, false],
       ['freshness', true, false],

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { formatReport, runBackupVerifyCommand, VERIFY_EXIT } from '../../../../cli/commands/backup/verify';
+import { formatReport, runBackupVerifyCommand } from '../../../../cli/commands/backup/verify';
+import { EXIT } from '../../../../cli/shared/command-io';
 import type { BackupVerifyCommandOptions } from '../../../../cli/commands/backup/verify';
 import { UsageError } from '../../../../cli/commands/scan';
 import type { VerificationReport } from '../../../../core/backup/verify/verification-report';
@@ -54,7 +55,7 @@ describe('stowage backup verify', () => {
     });
 
     // Assert
-    expect(code).toBe(VERIFY_EXIT.OK);
+    expect(code).toBe(EXIT.OK);
     expect(lines[0]).toBe(`Backups in s3://${BUCKET} at 2026-11-23T06:00:00.000Z`);
     expect(lines).toContain(
       `OK  logs (gzip)  ${key}, 2 h old, ${bucket.objects.get(key)!.body.length} bytes`,
@@ -79,7 +80,7 @@ describe('stowage backup verify', () => {
     const { code, lines } = await run({ config, json: true });
 
     // Assert
-    expect(code).toBe(VERIFY_EXIT.FAILED);
+    expect(code).toBe(EXIT.FAILED);
     const report = JSON.parse(lines.join('\n')) as VerificationReport;
     expect(report.sources.map((s) => [s.source, s.status])).toEqual([
       ['logs', 'ok'],
@@ -95,7 +96,7 @@ describe('stowage backup verify', () => {
     const report = JSON.parse(lines.join('\n')) as VerificationReport;
     expect(report.env).toBe('dev');
     expect(report.sources.length).toBeGreaterThan(0);
-    expect(code).toBe(VERIFY_EXIT.FAILED); // nothing in the fake bucket
+    expect(code).toBe(EXIT.FAILED); // nothing in the fake bucket
   });
 
   it('throws UsageError (exit 2) for missing or conflicting sources and bad values', async () => {
@@ -114,7 +115,7 @@ describe('stowage backup verify', () => {
     await expect(run({ config: join(dir, 'missing.json') })).rejects.toThrow(
       /--config .*missing\.json: .*ENOENT/,
     );
-    expect(VERIFY_EXIT.USAGE).toBe(2);
+    expect(EXIT.USAGE).toBe(2);
   });
 });
 

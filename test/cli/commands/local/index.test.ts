@@ -5,12 +5,8 @@ import path from 'node:path';
 import { decodeJwt } from 'jose';
 
 import { buildProgram } from '../../../../cli/main';
-import {
-  LOCAL_EXIT,
-  runLocalCommand,
-  runLocalTokenCommand,
-  type LocalCommandIo,
-} from '../../../../cli/commands/local';
+import { runLocalCommand, runLocalTokenCommand, type LocalCommandIo } from '../../../../cli/commands/local';
+import { EXIT } from '../../../../cli/shared/command-io';
 import type { LocalModeOptions } from '../../../../local/runtime/local-mode';
 import { PreflightError } from '../../../../local/runtime/local-preflight';
 import type { ShutdownReason } from '../../../../local/runtime/shutdown';
@@ -61,7 +57,7 @@ describe('stowage local', () => {
     );
 
     // Assert
-    expect(code).toBe(LOCAL_EXIT.OK);
+    expect(code).toBe(EXIT.OK);
     expect(started[0]).toMatchObject({
       port: 0,
       dataDir: '/tmp/x',
@@ -128,7 +124,7 @@ describe('stowage local', () => {
       const code = await runLocalCommand({ port }, io);
 
       // Assert
-      expect(code).toBe(LOCAL_EXIT.USAGE);
+      expect(code).toBe(EXIT.USAGE);
       expect(err[0]).toContain(`--port must be a TCP port (1-65535, or 0 for a free one), got '${port}'`);
       expect(started).toEqual([]);
     },
@@ -148,11 +144,11 @@ describe('stowage local', () => {
     const brokenCode = await runLocalCommand({}, broken.io);
 
     // Assert
-    expect(missingCode).toBe(LOCAL_EXIT.USAGE);
+    expect(missingCode).toBe(EXIT.USAGE);
     expect(missing.err).toEqual([
       'stowage local: local mode needs clamd ... sudo bash scripts/install-debian-deps.sh',
     ]);
-    expect(brokenCode).toBe(LOCAL_EXIT.FAILED);
+    expect(brokenCode).toBe(EXIT.FAILED);
     expect(broken.err[0]).toContain('pass --port N');
   });
 
@@ -165,7 +161,7 @@ describe('stowage local', () => {
     }));
 
     // Act / Assert
-    await expect(runLocalCommand({}, io)).resolves.toBe(LOCAL_EXIT.FAILED);
+    await expect(runLocalCommand({}, io)).resolves.toBe(EXIT.FAILED);
     expect(err).toEqual(['stowage local: stopping failed: radosgw did not exit']);
   });
 
@@ -204,7 +200,7 @@ describe('stowage local token', () => {
     const code = await runLocalTokenCommand({ user: 'bob', expiresIn: '600', dataDir: dir }, io);
 
     // Assert
-    expect(code).toBe(LOCAL_EXIT.OK);
+    expect(code).toBe(EXIT.OK);
     const claims = decodeJwt(out[0] ?? '');
     expect(claims).toMatchObject({ sub: 'bob', aud: 'stowage-dev', iss: 'stowage-local' });
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(600);
@@ -223,7 +219,7 @@ describe('stowage local token', () => {
     const code = await runLocalTokenCommand({ ...options, dataDir: dataDir() }, io);
 
     // Assert
-    expect(code).toBe(LOCAL_EXIT.USAGE);
+    expect(code).toBe(EXIT.USAGE);
     expect(out).toEqual([]);
     expect(err.join('\n')).toContain(message);
   });

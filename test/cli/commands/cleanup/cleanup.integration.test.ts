@@ -5,11 +5,11 @@
 import { ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { runCleanupCommand } from '../../../cli/commands/cleanup';
-import { createS3Client } from '../../../core/aws/s3-client';
-import { startS3FaultProxy } from '../../support/integration/s3-fault-proxy';
-import { getTestServers } from '../../support/integration/servers';
-import { allVersions, useRgwEnvBuckets } from '../shared/rgw-env-buckets';
+import { runCleanupCommand } from '../../../../cli/commands/cleanup';
+import { createS3Client } from '../../../../core/aws/s3-client';
+import { startS3FaultProxy } from '../../../support/integration/s3-fault-proxy';
+import { getTestServers } from '../../../support/integration/servers';
+import { allVersions, useRgwEnvBuckets } from '../../shared/rgw-env-buckets';
 
 const fixture = useRgwEnvBuckets('cleanup');
 const FUTURE = () => new Date(Date.now() + 40 * 86_400_000);
@@ -179,7 +179,7 @@ describe('stowage cleanup against Ceph RGW', () => {
     const result = spawnSync(
       process.execPath,
       [
-        path.join(__dirname, '../../../bin/stowage.js'),
+        path.join(__dirname, '../../../../bin/stowage.js'),
         'cleanup',
         '--older-than',
         '0',

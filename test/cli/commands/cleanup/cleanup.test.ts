@@ -6,15 +6,15 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { runCleanupCommand } from '../../../../cli/commands/cleanup';
 import {
   effectivePrefix,
-  runCleanupCommand,
   selectProcessedOrphans,
   selectUploads,
-} from '../../../cli/commands/cleanup';
-import { UsageError } from '../../../cli/commands/scan';
-import type { ObjectEntry } from '../../../cli/shared/object-listing';
-import { daysAgo, recordingCommandIo, serviceError } from '../shared/fake-command-io';
+} from '../../../../cli/commands/cleanup/selection';
+import { UsageError } from '../../../../cli/commands/scan';
+import type { ObjectEntry } from '../../../../cli/shared/object-listing';
+import { daysAgo, recordingCommandIo, serviceError } from '../../shared/fake-command-io';
 
 const s3 = mockClient(S3Client);
 
