@@ -76,5 +76,24 @@ export default tseslint.config(
     },
   },
   ...layering,
+  // The upload page's browser script (local/web/app.js): a classic script (no build step, no modules) with the
+  // browser globals it uses declared by hand, and `module` for the Node unit tests that load its pure helpers.
+  { ignores: ['!local/web/**/*.js'] },
+  {
+    files: ['local/web/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        URL: 'readonly',
+        FormData: 'readonly',
+        AbortSignal: 'readonly',
+        module: 'readonly',
+      },
+    },
+  },
   prettier,
 );

@@ -1,4 +1,8 @@
-import { isUtf8 } from 'node:buffer';
+/**
+ * API Gateway's HTTP API in front of a Lambda handler, locally: routes (404, 405 with Allow), the JWT authorizer
+ * (401 with an RFC 6750 challenge), the body limit (413), the handler's Lambda context and its failures (500).
+ * The event and response formats are http-api-event.ts.
+ */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -6,7 +10,16 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './eventbridge-envelope';
+import { toHttpApiEvent, toHttpResponse, type HttpResponse, type MatchedRoute } from './http-api-event';
 import type { JwtAuthorization } from './local-jwt';
+
+export {
+  requestTime,
+  toHttpApiEvent,
+  toHttpResponse,
+  type EventInput,
+  type MatchedRoute,
+} from './http-api-event';
 
 /** A Lambda handler behind an HTTP API route with a JWT authorizer (payload format 2.0). */
 export type HttpApiHandler = (
@@ -48,32 +61,12 @@ export interface ApiGatewayAdapterOptions {
   readonly now?: () => Date;
 }
 
-/** A matched route: its key and its decoded path parameters. */
-export interface MatchedRoute {
-  readonly routeKey: string;
-  readonly pathParameters?: Readonly<Record<string, string>>;
-}
-
 interface CompiledRoute {
   readonly routeKey: string;
   readonly method: string;
   readonly pattern: RegExp;
   readonly parameterNames: readonly string[];
 }
-
-/** An HTTP response as API Gateway would send it. */
-interface HttpResponse {
-  readonly statusCode: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly cookies: readonly string[];
-  readonly body: Buffer;
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** Content types API Gateway passes as text; any other body is base64-encoded (`isBase64Encoded: true`). */
-const TEXT_CONTENT_TYPE =
-  /^(text\/[^;]+|application\/([\w.+-]+\+)?(json|xml)|application\/(javascript|x-www-form-urlencoded))\s*(;|$)/i;
 
 function compileRoute(routeKey: string): CompiledRoute {
   const match = /^([A-Z]+) (\/[^\s]*)$/.exec(routeKey);
@@ -127,15 +120,6 @@ function decodePathSegment(raw: string): string {
   }
 }
 
-/** `04/Mar/2026:05:06:07 +0000`, the format of `requestContext.time`. */
-export function requestTime(date: Date): string {
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return (
-    `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
-    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
-  );
-}
-
 /** API Gateway request ids look like `Ab1cDefGhIjKlM=`: 14 base64 characters and `=`. */
 function newRequestId(): string {
   return `${randomBytes(10).toString('base64').slice(0, 14)}=`;
@@ -160,138 +144,6 @@ function unauthorized(decision: Extract<JwtAuthorization, { authorized: false }>
     ? `Bearer error="invalid_token", error_description="${decision.description.replace(/["\\]/g, '')}"`
     : 'Bearer';
   return jsonMessage(401, 'Unauthorized', { 'www-authenticate': challenge });
-}
-
-/** Request headers as payload v2 carries them: lower-case names, repeated headers joined by commas, no cookie. */
-function eventHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, values] of Object.entries(request.headersDistinct)) {
-    if (name === 'cookie' || values === undefined) continue;
-    headers[name] = values.join(',');
-  }
-  return headers;
-}
-
-function eventCookies(request: IncomingMessage): string[] {
-  return (request.headersDistinct.cookie ?? [])
-    .flatMap((header) => header.split(';'))
-    .map((cookie) => cookie.trim())
-    .filter((cookie) => cookie !== '');
-}
-
-/** Query parameters as payload v2 carries them: decoded, repeated names joined by commas. */
-function queryParameters(rawQueryString: string): Record<string, string> | undefined {
-  if (rawQueryString === '') return undefined;
-  const parameters: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(rawQueryString)) {
-    parameters[name] = parameters[name] === undefined ? value : `${parameters[name]},${value}`;
-  }
-  return parameters;
-}
-
-/** The body as payload v2 carries it: text for textual types that are valid UTF-8, base64 otherwise. */
-function eventBody(
-  body: Buffer,
-  contentType: string | undefined,
-): Pick<APIGatewayProxyEventV2WithJWTAuthorizer, 'body' | 'isBase64Encoded'> {
-  if (body.length === 0) return { isBase64Encoded: false };
-  if (contentType !== undefined && TEXT_CONTENT_TYPE.test(contentType) && isUtf8(body)) {
-    return { body: body.toString('utf8'), isBase64Encoded: false };
-  }
-  return { body: body.toString('base64'), isBase64Encoded: true };
-}
-
-export interface EventInput {
-  readonly request: IncomingMessage;
-  readonly route: MatchedRoute;
-  readonly body: Buffer;
-  readonly authorization: Extract<JwtAuthorization, { authorized: true }>;
-  readonly requestId: string;
-  readonly now: Date;
-}
-
-/** The API Gateway HTTP API event (payload 2.0, JWT authorizer) for an authorized request on a matched route. */
-export function toHttpApiEvent(input: EventInput): APIGatewayProxyEventV2WithJWTAuthorizer {
-  const { request, route, authorization } = input;
-  const url = request.url ?? '/';
-  const queryStart = url.indexOf('?');
-  const rawPath = queryStart === -1 ? url : url.slice(0, queryStart);
-  const rawQueryString = queryStart === -1 ? '' : url.slice(queryStart + 1);
-  const headers = eventHeaders(request);
-  const cookies = eventCookies(request);
-  const queryStringParameters = queryParameters(rawQueryString);
-  const domainName = headers.host ?? '127.0.0.1';
-  const method = request.method ?? 'GET';
-  return {
-    version: '2.0',
-    routeKey: route.routeKey,
-    rawPath,
-    rawQueryString,
-    ...(cookies.length > 0 ? { cookies } : {}),
-    headers,
-    ...(queryStringParameters ? { queryStringParameters } : {}),
-    ...(route.pathParameters ? { pathParameters: { ...route.pathParameters } } : {}),
-    requestContext: {
-      accountId: LOCAL_ACCOUNT,
-      apiId: 'local',
-      authorizer: {
-        principalId: '',
-        integrationLatency: 0,
-        jwt: { claims: { ...authorization.claims }, scopes: [...authorization.scopes] },
-      },
-      domainName,
-      domainPrefix: domainName.split('.')[0] ?? domainName,
-      http: {
-        method,
-        path: rawPath,
-        protocol: `HTTP/${request.httpVersion}`,
-        sourceIp: (request.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: input.requestId,
-      routeKey: route.routeKey,
-      stage: '$default',
-      time: requestTime(input.now),
-      timeEpoch: input.now.getTime(),
-    },
-    ...eventBody(input.body, headers['content-type']),
-  };
-}
-
-/**
- * The HTTP response API Gateway makes of a handler's result (payload 2.0): a structured result as it is (cookies
- * become Set-Cookie headers, a base64 body is decoded); a string, or an object without `statusCode`, becomes a
- * 200 JSON body. A result API Gateway could not map (bad status code) is a 500, as on AWS.
- */
-export function toHttpResponse(result: APIGatewayProxyResultV2): HttpResponse | undefined {
-  if (typeof result === 'string') {
-    return {
-      statusCode: 200,
-      headers: { 'content-type': 'application/json' },
-      cookies: [],
-      body: Buffer.from(result),
-    };
-  }
-  if (result === null || typeof result !== 'object' || result.statusCode === undefined) {
-    return {
-      statusCode: 200,
-      headers: { 'content-type': 'application/json' },
-      cookies: [],
-      body: Buffer.from(JSON.stringify(result) ?? ''),
-    };
-  }
-  const { statusCode } = result;
-  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return undefined;
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {}))
-    headers[name.toLowerCase()] = String(value);
-  const body = result.body ?? '';
-  return {
-    statusCode,
-    headers,
-    cookies: [...(result.cookies ?? [])],
-    body: result.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
-  };
 }
 
 function send(response: ServerResponse, httpResponse: HttpResponse, requestId: string, close = false): void {

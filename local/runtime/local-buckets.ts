@@ -187,7 +187,7 @@ function toS3LifecycleRule(spec: LifecycleRuleSpec): LifecycleRule {
 /**
  * Puts the bucket's lifecycle rules unless it already has exactly these. A put makes Ceph RGW process the bucket's
  * rules again in its lifecycle work window (00:00-06:00 UTC), and a radosgw stopped during that processing can hang
- * in its shutdown (local/servers/rgw.ts, stopDaemons): re-putting unchanged rules at every start made that likely.
+ * in its shutdown (local/servers/rgw-daemons.ts, stopDaemons): re-putting unchanged rules at every start made that likely.
  */
 async function ensureLifecycle(s3: S3Client, bucket: string, rules: LifecycleRule[]): Promise<void> {
   const current = await s3

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { findExecutable } from '../servers/process';
 
-/** Executables a local Ceph RGW needs (local/servers/rgw.ts runs each). */
+/** Executables a local Ceph RGW needs (local/servers/rgw-cluster.ts runs each). */
 export const CEPH_BINARIES = [
   'ceph-mon',
   'ceph-osd',

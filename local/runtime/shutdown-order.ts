@@ -43,6 +43,11 @@ export class ShutdownPlan {
     this.steps.set(step, stoppers);
   }
 
+  /** What is registered, one entry per stopper, in the order run() stops them (start-up's tests read it). */
+  registered(): ShutdownStep[] {
+    return SHUTDOWN_ORDER.flatMap((step) => (this.steps.get(step) ?? []).map(() => step));
+  }
+
   /**
    * Runs every registered stopper in SHUTDOWN_ORDER, each even when an earlier one failed, and returns what failed
    * (empty: all stopped). What ran is forgotten, so a second call stops nothing twice.

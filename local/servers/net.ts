@@ -57,6 +57,23 @@ export async function isPortFree(port: number): Promise<boolean> {
   }
 }
 
+/** A port asked for: its number, and the environment variable it came from (absent: an option). */
+export interface GivenPort {
+  readonly port: number;
+  readonly variable?: string;
+}
+
+/** The port asked for: `explicit` when given, else the environment variable `variable` when set, else none. */
+export function givenPort(
+  explicit: number | undefined,
+  variable: string,
+  environment: Readonly<Record<string, string | undefined>>,
+): GivenPort | undefined {
+  if (explicit !== undefined) return { port: explicit };
+  const fromEnv = environment[variable];
+  return fromEnv ? { port: Number(fromEnv), variable } : undefined;
+}
+
 /**
  * Resolves ports: each explicit value, else its environment variable, else a free port (all free ports
  * are picked together, so they differ). Throws when a value is not a TCP port or two resolve alike.
@@ -64,18 +81,28 @@ export async function isPortFree(port: number): Promise<boolean> {
 export async function resolvePorts(
   wanted: readonly { readonly explicit: number | undefined; readonly envName: string }[],
 ): Promise<number[]> {
-  const given = wanted.map(({ explicit, envName }) => {
-    if (explicit !== undefined) return validatePort(explicit, 'port option');
-    const fromEnv = process.env[envName];
-    return fromEnv ? validatePort(Number(fromEnv), envName) : undefined;
-  });
-  const free = await getFreePorts(given.filter((port) => port === undefined).length);
+  return completePorts(
+    wanted.map(({ explicit, envName }) => givenPort(explicit, envName, process.env)),
+    wanted.map(({ envName }) => envName),
+  );
+}
+
+/**
+ * Validates the given ports and picks free ones for the rest (together, so they differ). `names` are the ports'
+ * environment variables, for messages. Throws when a value is not a TCP port or two resolve alike.
+ */
+export async function completePorts(
+  given: readonly (GivenPort | undefined)[],
+  names: readonly string[],
+): Promise<number[]> {
+  const valid = given.map((wanted) =>
+    wanted === undefined ? undefined : validatePort(wanted.port, wanted.variable ?? 'port option'),
+  );
+  const free = await getFreePorts(valid.filter((port) => port === undefined).length);
   let next = 0;
-  const ports = given.map((port) => port ?? free[next++]);
+  const ports = valid.map((port) => port ?? free[next++]);
   if (new Set(ports).size !== ports.length) {
-    throw new Error(
-      `ports must differ, got ${ports.join(', ')} for ${wanted.map((w) => w.envName).join(', ')}`,
-    );
+    throw new Error(`ports must differ, got ${ports.join(', ')} for ${names.join(', ')}`);
   }
   return ports;
 }

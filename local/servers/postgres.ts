@@ -5,7 +5,7 @@
  *
  * PostgreSQL refuses to run as root: when this process is root, the cluster's files belong to, and the server runs
  * as, an unprivileged system account (`postgres` when it exists, else `nobody`), which must be able to reach the
- * data directory (every parent searchable).
+ * data directory (every parent searchable): postgres-account.ts.
  */
 import {
   chownSync,
@@ -32,6 +32,7 @@ import {
   waitUntil,
   withLockFile,
 } from './process';
+import { assertReachable, systemAccount } from './postgres-account';
 
 /** Environment variable that sets the port when `port` is not given. */
 export const POSTGRES_PORT_ENV = 'STOWAGE_POSTGRES_PORT';
@@ -95,12 +96,6 @@ interface Layout {
   readonly state: string;
   readonly lock: string;
   readonly postmasterPid: string;
-}
-
-interface Account {
-  readonly name: string;
-  readonly uid: number;
-  readonly gid: number;
 }
 
 /** Starts (or reuses) a PostgreSQL cluster whose files live in `dataDir`, and waits until it accepts connections. */
@@ -307,55 +302,6 @@ async function isReady(state: PostgresState, layout: Layout): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** The account to run the server as (this process is root): `name`, else `postgres` if it exists, else `nobody`. */
-async function systemAccount(name: string | undefined): Promise<Account> {
-  const candidates = name ? [name] : ['postgres', 'nobody'];
-  for (const candidate of candidates) {
-    const account = await lookUpAccount(candidate);
-    if (account) {
-      if (account.uid === 0)
-        throw new Error(`system user ${candidate} is root: PostgreSQL refuses to run as root`);
-      return account;
-    }
-  }
-  throw new Error(
-    `no system user ${candidates.join(' or ')} to run PostgreSQL as (it refuses root): ` +
-      'run scripts/install-debian-deps.sh (postgresql-15 creates the postgres user) or pass systemUser',
-  );
-}
-
-async function lookUpAccount(name: string): Promise<Account | undefined> {
-  const getent = findExecutable('getent');
-  if (!getent) throw new MissingBinaryError('getent');
-  let line: string;
-  try {
-    line = (await runCommand(getent, ['passwd', name])).trim();
-  } catch {
-    return undefined;
-  }
-  const [, , uid, gid] = line.split(':');
-  const account = { name, uid: Number(uid), gid: Number(gid) };
-  return Number.isInteger(account.uid) && Number.isInteger(account.gid) ? account : undefined;
-}
-
-/** Every parent of `dir` must be searchable by the server's account, or initdb fails with a bare EACCES. */
-function assertReachable(dir: string, account: Account): void {
-  for (let parent = path.dirname(dir); ; parent = path.dirname(parent)) {
-    const info = statSync(parent);
-    const searchable =
-      (info.uid === account.uid && (info.mode & 0o100) !== 0) ||
-      (info.gid === account.gid && (info.mode & 0o010) !== 0) ||
-      (info.mode & 0o001) !== 0;
-    if (!searchable) {
-      throw new Error(
-        `${parent} is not searchable by ${account.name} (uid ${account.uid}), which PostgreSQL runs as: ` +
-          `make it searchable (chmod o+x ${parent}) or use another data directory`,
-      );
-    }
-    if (parent === path.dirname(parent)) return;
   }
 }
 

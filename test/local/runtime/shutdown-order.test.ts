@@ -53,4 +53,18 @@ describe('local mode shutdown order', () => {
     expect(ran).toEqual(['lock']);
     expect(second).toEqual([]);
   });
+
+  it('lists what is registered, one entry per stopper, in the order it stops', () => {
+    // Arrange
+    const plan = new ShutdownPlan();
+    plan.add('lock', () => undefined);
+    plan.add('servers', () => undefined);
+    plan.add('clients', () => undefined);
+    plan.add('servers', () => undefined);
+    plan.add('http', () => undefined);
+    // Act
+    const registered = plan.registered();
+    // Assert
+    expect(registered).toEqual(['http', 'clients', 'servers', 'servers', 'lock']);
+  });
 });
