@@ -31,6 +31,7 @@ import { ListObjectsV2Command, ListObjectVersionsCommand, type S3Client } from '
 import type { UploadStatusView } from '../lambda/intake-api/get-upload-status';
 import type { PresignedUpload } from '../lambda/intake-api/presign-upload';
 import { createS3Client } from '../core/aws/s3-client';
+import { PROCESSED_PREFIX, QUARANTINE_PREFIX, UPLOADS_PREFIX } from '../core/contracts/upload-key';
 import type { LocalQueue } from '../local/events/local-queue';
 import { FileStatusStore } from '../local/runtime/file-status-store';
 import { dataDirPaths } from '../local/runtime/local-data-dir';
@@ -395,8 +396,8 @@ async function versionCounts(s3: S3Client, bucket: string, prefix: string): Prom
 /** Each processed / quarantined upload must be there exactly once, as exactly one version. */
 async function duplicates(s3: S3Client, local: LocalMode, uploads: readonly Upload[]): Promise<string[]> {
   const problems: string[] = [];
-  const processed = await versionCounts(s3, local.buckets.processed, 'processed/');
-  const quarantined = await versionCounts(s3, local.buckets.quarantine, 'quarantine/');
+  const processed = await versionCounts(s3, local.buckets.processed, PROCESSED_PREFIX);
+  const quarantined = await versionCounts(s3, local.buckets.quarantine, QUARANTINE_PREFIX);
   for (const upload of uploads) {
     if (!upload.uploadId || !upload.final || upload.final === 'error') continue;
     const where = upload.final === 'processed' ? processed : quarantined;
@@ -420,7 +421,7 @@ async function settle(s3: S3Client, local: LocalMode): Promise<void> {
   for (;;) {
     await Promise.all(Object.values(local.intake.queues).map((queue: LocalQueue) => queue.idle()));
     const page = await s3.send(
-      new ListObjectVersionsCommand({ Bucket: local.buckets.uploads, Prefix: 'uploads/', MaxKeys: 1 }),
+      new ListObjectVersionsCommand({ Bucket: local.buckets.uploads, Prefix: UPLOADS_PREFIX, MaxKeys: 1 }),
     );
     if ((page.Versions ?? []).length === 0 || Date.now() > deadline) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -468,7 +469,9 @@ async function statusMismatches(
 
 /** Uploads the pipeline did not move: every one of them is stranded. */
 async function leftovers(s3: S3Client, local: LocalMode): Promise<string[]> {
-  const page = await s3.send(new ListObjectsV2Command({ Bucket: local.buckets.uploads, Prefix: 'uploads/' }));
+  const page = await s3.send(
+    new ListObjectsV2Command({ Bucket: local.buckets.uploads, Prefix: UPLOADS_PREFIX }),
+  );
   return (page.Contents ?? []).map((object) => `left in uploads: ${object.Key}`);
 }
 

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { BucketPurpose } from '../../lib/config/naming';
+import { TEST_PREFIX } from '../../core/backup/backup-layout';
 import { TAG_KEYS } from '../../core/contracts/object-tags';
+import { PROCESSED_PREFIX, QUARANTINE_PREFIX, UPLOADS_PREFIX } from '../../core/contracts/upload-key';
 import { formatAge, formatBytes } from './backup/human-format';
 import { parseConcurrency } from './report';
 import { UsageError } from '../shared/usage-error';
@@ -23,10 +25,10 @@ export const DEFAULT_CLEANUP_BUCKETS: readonly CleanupBucket[] = ['uploads', 'pr
 
 /** The part of each bucket cleanup ever looks at (docs/architecture.md key layout); nothing outside it is deleted. */
 export const CLEANUP_SCOPES: Readonly<Record<CleanupBucket, string>> = {
-  uploads: 'uploads/',
-  processed: 'processed/',
-  quarantine: 'quarantine/',
-  backups: 'test/',
+  uploads: UPLOADS_PREFIX,
+  processed: PROCESSED_PREFIX,
+  quarantine: QUARANTINE_PREFIX,
+  backups: TEST_PREFIX,
 };
 
 /** S3's limit of keys per DeleteObjects request. */

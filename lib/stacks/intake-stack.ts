@@ -13,6 +13,7 @@ import {
   verdictsRoutedTo,
 } from '../../core/events/scan-result-event';
 import { HANDLER_ENV } from '../../core/contracts/handler-env';
+import { HANDLER_SERVICES } from '../../core/contracts/metrics';
 import {
   STATUS_TABLE_PARTITION_KEY,
   STATUS_TABLE_PARTITION_KEY_TYPE,
@@ -28,7 +29,7 @@ import { MalwareProtectionPlan } from '../constructs/malware-protection-plan';
 import type { HandlerEnvironment } from '../constructs/stowage-function';
 import { StowageFunction } from '../constructs/stowage-function';
 import { grantAccessByTag } from '../security/access';
-import { localKeys } from './local-keys';
+import { localKeys } from '../constructs/local-keys';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
 
@@ -381,7 +382,12 @@ export class IntakeStack extends Stack {
       timeoutSeconds: settings.timeoutSeconds,
       reservedConcurrency: settings.reservedConcurrency,
       environment: { ...environment, [HANDLER_ENV.ENV_NAME]: config.envName },
-      serviceName: `stowage-${directory}`,
+      serviceName: {
+        'intake-api': HANDLER_SERVICES.intakeApi,
+        scan: HANDLER_SERVICES.scan,
+        quarantine: HANDLER_SERVICES.quarantine,
+        process: HANDLER_SERVICES.process,
+      }[directory],
       logLevel: config.intake.logLevel,
       logRetentionDays: config.logRetentionDays,
       logRemovalPolicy: removalPolicyOf(config),

@@ -10,6 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 
 import { createBackupVerifyHandler } from '../../lambda/backup-verify/backup-verify-handler';
 import { createS3Client, type S3Endpoint } from '../../core/aws/s3-client';
+import { HANDLER_SERVICES } from '../../core/contracts/metrics';
 import { parseBackupSources } from '../../core/backup/verify/source-config-schema';
 import type { VerificationReport } from '../../core/backup/verify/verification-report';
 import { loadConfig, type StowageConfig } from '../../lib/config';
@@ -329,7 +330,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       },
       s3: apiS3,
       statusStore,
-      logger,
+      logger: logger.createChild({ serviceName: HANDLER_SERVICES.intakeApi }),
     });
     let http: LocalHttpServer;
     try {
@@ -356,7 +357,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
 
     // The backup verifier: its schedule (UTC) and once now; reports into the backups bucket, alerts to the console.
     const verifyLogger = new Logger({
-      serviceName: 'stowage-local-verify',
+      serviceName: HANDLER_SERVICES.backupVerify,
       logLevel: options.logLevel ?? 'WARN',
     });
     const verifyHandler = createBackupVerifyHandler({
@@ -376,7 +377,7 @@ export async function startLocalMode(options: LocalModeOptions = {}): Promise<Lo
       requireReplication: config.backups.requireReplication,
       operationsTopicArn: operationsTopicArn(config),
       sources: parseBackupSources(config.backups.sources),
-      metrics: metricsLog,
+      metrics: metricsLog.forService(HANDLER_SERVICES.backupVerify),
       logger: verifyLogger,
     });
     const verifier: LocalVerifier = startLocalVerifier({
