@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BUCKET_PURPOSES, type BucketPurpose } from '../../lib/config/naming';
 import { TAG_KEYS } from '../../core/contracts/object-tags';
+import { PROCESSED_PREFIX, QUARANTINE_PREFIX, UPLOADS_PREFIX } from '../../core/contracts/upload-key';
 import { formatAge, formatBytes } from './backup/human-format';
 import { listIncompleteUploads, type IncompleteUpload } from './backup/incomplete-uploads';
 import { UsageError } from '../shared/usage-error';
@@ -183,10 +184,10 @@ export async function buildReport(
     for await (const entry of listObjectVersions(s3, buckets[purpose], undefined, options.pageSize)) {
       aggregator.add(entry);
       if (!entry.isLatest || entry.deleteMarker) continue;
-      if (purpose === 'uploads' && entry.key.startsWith('uploads/')) uploads.push(entry);
-      if (purpose === 'processed' && entry.key.startsWith('processed/') && !isManifestKey(entry.key))
+      if (purpose === 'uploads' && entry.key.startsWith(UPLOADS_PREFIX)) uploads.push(entry);
+      if (purpose === 'processed' && entry.key.startsWith(PROCESSED_PREFIX) && !isManifestKey(entry.key))
         processed++;
-      if (purpose === 'quarantine' && entry.key.startsWith('quarantine/')) quarantined.push(entry);
+      if (purpose === 'quarantine' && entry.key.startsWith(QUARANTINE_PREFIX)) quarantined.push(entry);
     }
     usages.push(aggregator.result());
   }

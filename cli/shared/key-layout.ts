@@ -4,7 +4,12 @@
  * `backups/<source>/…`, `test/…`, `reports/…`.
  */
 import type { BucketPurpose } from '../../lib/config/naming';
-import { manifestKeyFor } from '../../core/contracts/upload-key';
+import {
+  manifestKeyFor,
+  PROCESSED_PREFIX,
+  uploadIdOfQuarantineKey,
+  UPLOADS_PREFIX,
+} from '../../core/contracts/upload-key';
 
 /** Suffix of a processed object's manifest (core/contracts/upload-key.ts manifestKeyFor). */
 export const MANIFEST_SUFFIX = manifestKeyFor('');
@@ -17,8 +22,8 @@ export function topLevelPrefix(key: string): string {
 
 /** Prefixes whose second segment is the owner's user id, by bucket. */
 const OWNER_PREFIXES: Partial<Record<BucketPurpose, string>> = {
-  uploads: 'uploads/',
-  processed: 'processed/',
+  uploads: UPLOADS_PREFIX,
+  processed: PROCESSED_PREFIX,
 };
 
 /** The userId segment of an uploads or processed key; undefined where the layout has no owner. */
@@ -41,6 +46,5 @@ export function objectKeyOfManifest(manifestKey: string): string {
 
 /** The upload id of `quarantine/<uploadId>/<name>`; undefined outside the layout. */
 export function quarantinedUploadId(key: string): string | undefined {
-  const match = /^quarantine\/([^/]+)\/.+$/.exec(key);
-  return match?.[1];
+  return uploadIdOfQuarantineKey(key);
 }

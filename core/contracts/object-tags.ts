@@ -10,6 +10,12 @@ export const TAG_KEYS = {
   scannedAt: 'scanned-at',
 } as const;
 
+/**
+ * The `scan-status` value that makes an upload readable: the uploads bucket policy denies reads of every other object
+ * to all but the pipeline (lib/stacks/storage-stack.ts).
+ */
+export const READABLE_SCAN_STATUS: ScanStatus = 'CLEAN';
+
 /** Final statuses: a version tagged with one of these has a verdict that a re-run re-uses. ERROR is not final. */
 export const FINAL_SCAN_STATUSES: ReadonlySet<string> = new Set<ScanStatus>([
   'CLEAN',

@@ -1,4 +1,18 @@
-/** The parts of an uploads key: `uploads/<userId>/<yyyy>/<mm>/<dd>/<uploadId>.<ext>` (docs/architecture.md). */
+/**
+ * The key layout of the intake buckets (docs/architecture.md, buckets): the prefixes, how each key is built and how an
+ * uploads key is parsed. The one definition the stacks (IAM scopes, event rules, GuardDuty), the handlers, the CLI and
+ * local mode use.
+ */
+import { userKeySegment } from './user-key-segment';
+
+/** Prefix of every upload in the uploads bucket. */
+export const UPLOADS_PREFIX = 'uploads/';
+/** Prefix of every processed object (and its manifest) in the processed bucket. */
+export const PROCESSED_PREFIX = 'processed/';
+/** Prefix of every quarantined object in the quarantine bucket. */
+export const QUARANTINE_PREFIX = 'quarantine/';
+
+/** The parts of an uploads key: `uploads/<userId>/<yyyy>/<mm>/<dd>/<uploadId>.<ext>`. */
 export interface UploadKey {
   readonly userId: string;
   readonly year: string;
@@ -8,8 +22,20 @@ export interface UploadKey {
   readonly extension: string;
 }
 
-const UPLOAD_KEY =
-  /^uploads\/([^/]+)\/(\d{4})\/(0[1-9]|1[0-2])\/(0[1-9]|[12]\d|3[01])\/([A-Za-z0-9_-]{1,128})\.([A-Za-z0-9]{1,16})$/;
+const UPLOAD_KEY = new RegExp(
+  `^${UPLOADS_PREFIX}([^/]+)/(\\d{4})/(0[1-9]|1[0-2])/(0[1-9]|[12]\\d|3[01])/([A-Za-z0-9_-]{1,128})\\.([A-Za-z0-9]{1,16})$`,
+);
+
+/**
+ * The uploads-bucket key of a new upload: `uploads/<userId>/<yyyy>/<mm>/<dd>/<uploadId>.<ext>`, dated in UTC.
+ * `userId` is the key-safe form of the JWT subject (user-key-segment.ts); `extension` comes from the content type.
+ */
+export function uploadKey(subject: string, date: Date, uploadId: string, extension: string): string {
+  const yyyy = String(date.getUTCFullYear()).padStart(4, '0');
+  const mm = String(date.getUTCMonth() + 1).padStart(2, '0');
+  const dd = String(date.getUTCDate()).padStart(2, '0');
+  return `${UPLOADS_PREFIX}${userKeySegment(subject)}/${yyyy}/${mm}/${dd}/${uploadId}.${extension}`;
+}
 
 /** Parses an uploads key; undefined when the key is outside the layout. */
 export function parseUploadKey(key: string): UploadKey | undefined {
@@ -21,7 +47,7 @@ export function parseUploadKey(key: string): UploadKey | undefined {
 
 /** `processed/<userId>/<yyyy>/<mm>/<dd>/<uploadId>.<ext>` for an upload. */
 export function processedKeyFor(upload: UploadKey): string {
-  return `processed/${upload.userId}/${upload.year}/${upload.month}/${upload.day}/${upload.uploadId}.${upload.extension}`;
+  return `${PROCESSED_PREFIX}${upload.userId}/${upload.year}/${upload.month}/${upload.day}/${upload.uploadId}.${upload.extension}`;
 }
 
 /** `<processed key>.manifest.json`. */
@@ -38,7 +64,7 @@ export function quarantineKeyFor(
   originalName: string | undefined,
   fallback: string,
 ): string {
-  return `quarantine/${uploadId}/${safeName(originalName, fallback)}`;
+  return `${QUARANTINE_PREFIX}${uploadId}/${safeName(originalName, fallback)}`;
 }
 
 /**
@@ -53,7 +79,14 @@ export function formReusedQuarantineKeyFor(
   fallback: string,
 ): string {
   const version = versionId.replace(/[^A-Za-z0-9._-]/g, '_');
-  return `quarantine/${uploadId}/form-reused/${version}/${safeName(originalName, fallback)}`;
+  return `${QUARANTINE_PREFIX}${uploadId}/form-reused/${version}/${safeName(originalName, fallback)}`;
+}
+
+/** The upload id of a quarantine key, `quarantine/<uploadId>/…`; undefined outside the layout. */
+export function uploadIdOfQuarantineKey(key: string): string | undefined {
+  if (!key.startsWith(QUARANTINE_PREFIX)) return undefined;
+  const match = /^([^/]+)\/.+$/.exec(key.slice(QUARANTINE_PREFIX.length));
+  return match?.[1];
 }
 
 function safeName(originalName: string | undefined, fallback: string): string {

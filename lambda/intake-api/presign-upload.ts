@@ -5,7 +5,7 @@ import type { ApiRequest, ApiResponse } from './api-types';
 import { extensionForContentType } from './content-types';
 import { invalidRequest, jsonResponse } from './http-responses';
 import type { IntakeDependencies } from './intake-dependencies';
-import { uploadKey } from './upload-key';
+import { uploadKey } from '../../core/contracts/upload-key';
 import { createUploadRequestParser } from './upload-request';
 
 /** `201` body of `POST /uploads`. */

@@ -1,9 +1,7 @@
 import { METRIC_NAMES } from '../../core/backup/verify/verification-metrics';
+import { METRICS_NAMESPACE } from '../../core/contracts/metrics';
 import type { AlarmTransition } from './alarm-event';
 import type { RedriveRoute } from './operations-config';
-
-/** Namespace of Stowage's own metrics. */
-export const STOWAGE_NAMESPACE = 'Stowage';
 
 /** Metric names of the backup verifier (alarms on them re-run it). */
 const BACKUP_METRICS: ReadonlySet<string> = new Set(Object.values(METRIC_NAMES));
@@ -55,7 +53,7 @@ export function planFor(transition: AlarmTransition, context: PlanContext): Oper
   }
 
   const backupMetrics = transition.metrics.filter(
-    (metric) => metric.namespace === STOWAGE_NAMESPACE && BACKUP_METRICS.has(metric.name),
+    (metric) => metric.namespace === METRICS_NAMESPACE && BACKUP_METRICS.has(metric.name),
   );
   if (backupMetrics.length > 0) {
     const named = [...new Set(backupMetrics.flatMap((metric) => metric.dimensions['source'] ?? []))];

@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
+import { HANDLER_METRICS } from '../../core/contracts/metrics';
 import type { HandlerMetrics } from '../runtime/batch-metrics';
 import type { DeadLetterPolicy } from '../runtime/dead-letter-reason';
 import { processUpload, type ProcessDependencies } from '../../core/intake/process-upload';
@@ -12,12 +13,6 @@ const OUTCOME_METRICS = {
   'source-missing': 'ProcessSourceMissing',
 } as const;
 
-/**
- * Milliseconds from the upload landing in S3 (its LastModified, or its status record's creation where S3 gave none:
- * the manifest's `uploadedAt`) to the end of its move into processed. The dashboard shows its percentiles.
- */
-export const END_TO_END_LATENCY_METRIC = 'EndToEndLatency';
-
 /** SQS batch of CLEAN results → verified move into the processed bucket with a manifest, per-record failures. */
 export function createProcessHandler(
   deps: ProcessDependencies & { readonly metrics: HandlerMetrics; readonly deadLetter?: DeadLetterPolicy },
@@ -27,8 +22,9 @@ export function createProcessHandler(
     handle: async (detail) => {
       const outcome = await processUpload(detail, deps);
       if (outcome.kind === 'processed') {
+        // From the upload landing in S3 (its LastModified, else its record's creation) to the end of the move.
         const latency = now().getTime() - Date.parse(outcome.manifest.uploadedAt);
-        deps.metrics.addMetric(END_TO_END_LATENCY_METRIC, MetricUnit.Milliseconds, latency);
+        deps.metrics.addMetric(HANDLER_METRICS.endToEndLatency, MetricUnit.Milliseconds, latency);
       }
       return outcome;
     },

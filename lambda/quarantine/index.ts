@@ -1,26 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 
 import { createS3Client } from '../../core/aws/s3-client';
 import { DynamoDbStatusStore } from '../../core/status/dynamodb-status-store';
+import { handlerPowertools } from '../runtime/powertools';
 import { loadQuarantineConfig } from './quarantine-config';
 import { createQuarantineHandler } from './quarantine-handler';
 
 // Cold start: environment read and validated once, clients created once.
 const config = loadQuarantineConfig(process.env);
-const logger = new Logger({ serviceName: 'stowage-quarantine', persistentKeys: { env: config.envName } });
-const metrics = new Metrics({
-  namespace: 'Stowage',
-  serviceName: 'quarantine',
-  defaultDimensions: { env: config.envName },
-});
+const { logger, metrics, tracer } = handlerPowertools(config.envName);
 
 export const handler = createQuarantineHandler({
-  s3: createS3Client(),
+  s3: tracer.captureAWSv3Client(createS3Client()),
   statusStore: new DynamoDbStatusStore({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    client: DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({}))),
     tableName: config.statusTable,
   }),
   config: {

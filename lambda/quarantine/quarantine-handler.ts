@@ -1,22 +1,17 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
+import { HANDLER_METRICS } from '../../core/contracts/metrics';
 import type { HandlerMetrics } from '../runtime/batch-metrics';
 import type { DeadLetterPolicy } from '../runtime/dead-letter-reason';
 import { quarantineUpload, type QuarantineDependencies } from '../../core/intake/quarantine-upload';
 import { createResultsBatchHandler } from '../runtime/results-batch-handler';
 
 const OUTCOME_METRICS = {
-  quarantined: 'Quarantined',
+  quarantined: HANDLER_METRICS.quarantined,
   'already-quarantined': 'QuarantineDuplicate',
   'source-missing': 'QuarantineSourceMissing',
 } as const;
-
-/**
- * Milliseconds from the upload landing in S3 (its LastModified, or its scan's `scannedAt` where S3 gave none) to the
- * end of its move into quarantine. The dashboard shows its percentiles.
- */
-export const END_TO_END_LATENCY_METRIC = 'EndToEndLatency';
 
 /** SQS batch of INFECTED/SUSPICIOUS results → verified move into the quarantine bucket, per-record failures. */
 export function createQuarantineHandler(
@@ -31,9 +26,10 @@ export function createQuarantineHandler(
     handle: async (detail) => {
       const outcome = await quarantineUpload(detail, deps);
       if (outcome.kind === 'quarantined') {
+        // From the upload landing in S3 (its LastModified, else its scan's `scannedAt`) to the end of the move.
         const uploadedAt = outcome.uploadedAt ?? new Date(detail.verdict.scannedAt);
         const latency = now().getTime() - uploadedAt.getTime();
-        deps.metrics.addMetric(END_TO_END_LATENCY_METRIC, MetricUnit.Milliseconds, latency);
+        deps.metrics.addMetric(HANDLER_METRICS.endToEndLatency, MetricUnit.Milliseconds, latency);
       }
       return outcome;
     },

@@ -1,11 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 
 import { createS3Client } from '../../core/aws/s3-client';
 import { EventBridgeResultsPublisher } from '../runtime/eventbridge-results-publisher';
+import { handlerPowertools } from '../runtime/powertools';
 import { createBuiltinEngine } from '../../core/scan/builtin-engine';
 import { createClamdEngine } from '../../core/scan/clamd-engine';
 import { DynamoDbStatusStore } from '../../core/status/dynamodb-status-store';
@@ -14,18 +13,16 @@ import { createScanHandler } from './scan-handler';
 
 // Cold start: environment read and validated once, clients created once.
 const config = loadScanConfig(process.env);
-const logger = new Logger({ serviceName: 'stowage-scan', persistentKeys: { env: config.envName } });
-const metrics = new Metrics({
-  namespace: 'Stowage',
-  serviceName: 'scan',
-  defaultDimensions: { env: config.envName },
-});
+const { logger, metrics, tracer } = handlerPowertools(config.envName);
 
 export const handler = createScanHandler({
-  s3: createS3Client(),
-  results: new EventBridgeResultsPublisher({ client: new EventBridgeClient({}), busName: config.resultsBus }),
+  s3: tracer.captureAWSv3Client(createS3Client()),
+  results: new EventBridgeResultsPublisher({
+    client: tracer.captureAWSv3Client(new EventBridgeClient({})),
+    busName: config.resultsBus,
+  }),
   statusStore: new DynamoDbStatusStore({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    client: DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({}))),
     tableName: config.statusTable,
   }),
   engines: [

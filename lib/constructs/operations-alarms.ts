@@ -11,16 +11,15 @@ import type {
   WatchedHandler,
   WatchedQueue,
   WatchedReplication,
-} from '../stacks/operations-metrics';
+} from '../monitoring/operations-metrics';
+import { HANDLER_METRICS, METRIC_SERVICES } from '../../core/contracts/metrics';
 import {
   apiMetric,
-  HANDLER_METRICS,
   lambdaMetric,
-  METRIC_SERVICES,
   queueMetric,
   replicationMetric,
   stowageMetric,
-} from '../stacks/operations-metrics';
+} from '../monitoring/operations-metrics';
 
 /** Name of the composite alarm over the critical alarms: `Stowage-<env>-health`. */
 export const HEALTH_ALARM = 'health';

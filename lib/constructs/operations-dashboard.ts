@@ -8,18 +8,16 @@ import type {
   WatchedHandler,
   WatchedQueue,
   WatchedReplication,
-} from '../stacks/operations-metrics';
+} from '../monitoring/operations-metrics';
+import { HANDLER_METRICS, METRIC_SERVICES, SCAN_VERDICTS } from '../../core/contracts/metrics';
 import {
   apiMetric,
   bucketStorageMetric,
-  HANDLER_METRICS,
   lambdaMetric,
-  METRIC_SERVICES,
   queueMetric,
   replicationMetric,
-  SCAN_VERDICTS,
   stowageMetric,
-} from '../stacks/operations-metrics';
+} from '../monitoring/operations-metrics';
 
 export interface OperationsDashboardProps {
   /** Name of the dashboard, e.g. `Stowage-prod`. */

@@ -9,6 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HANDLER_ENV } from '../../core/contracts/handler-env';
+import { HANDLER_SERVICES } from '../../core/contracts/metrics';
 import type { StowageLogLevel } from './stowage-function';
 import { StowageFunction } from './stowage-function';
 
@@ -153,7 +154,7 @@ export class OperationsHandler extends Construct {
         [HANDLER_ENV.ENV_NAME]: props.envName,
         [HANDLER_ENV.BACKUP_SOURCES]: props.backupSources,
       },
-      serviceName: 'stowage-operations',
+      serviceName: HANDLER_SERVICES.operations,
       logLevel: props.logLevel,
       logRetentionDays: props.logRetentionDays,
       logRemovalPolicy: props.removalPolicy,

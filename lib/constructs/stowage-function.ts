@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { join } from 'path';
 import type { HandlerEnvName } from '../../core/contracts/handler-env';
 import { HANDLER_ENV } from '../../core/contracts/handler-env';
+import { METRICS_NAMESPACE } from '../../core/contracts/metrics';
 import { acknowledge } from '../compliance/acknowledgements';
 
 /** The runtime every Stowage handler runs on: the newest Node.js aws-cdk-lib offers (pinned, not NODEJS_LATEST). */
@@ -22,8 +23,6 @@ export const STOWAGE_ESBUILD_TARGET = 'node24';
  * 1.1 MB and its cold module load from ~178 ms to ~136 ms (bench/handler-bundles.ts). Output stays CommonJS.
  */
 export const STOWAGE_ESBUILD_MAIN_FIELDS = ['module', 'main'];
-/** CloudWatch metrics namespace of the handlers' Powertools metrics. */
-export const METRICS_NAMESPACE = 'Stowage';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
 const HANDLER_ENV_NAMES: ReadonlySet<string> = new Set(Object.values(HANDLER_ENV));
@@ -47,7 +46,10 @@ export interface StowageFunctionProps {
   readonly reservedConcurrency: number;
   /** Contract environment variables; only HANDLER_ENV names are accepted. @default none */
   readonly environment?: HandlerEnvironment;
-  /** POWERTOOLS_SERVICE_NAME: the `service` of every log line, trace and metric. */
+  /**
+   * POWERTOOLS_SERVICE_NAME: the `service` of every log line, trace and metric (the handler's HANDLER_SERVICES entry,
+   * core/contracts/metrics.ts). POWERTOOLS_METRICS_NAMESPACE is always METRICS_NAMESPACE.
+   */
   readonly serviceName: string;
   /** Log level of Powertools and of Lambda's application logs. */
   readonly logLevel: StowageLogLevel;

@@ -8,13 +8,14 @@ import type { Construct } from 'constructs';
 import { BACKUPS_PREFIX, REPORTS_PREFIX, TEST_PREFIX } from '../../core/backup/backup-layout';
 import type { BackupSourceConfig } from '../../core/backup/backup-source';
 import { HANDLER_ENV } from '../../core/contracts/handler-env';
+import { HANDLER_SERVICES } from '../../core/contracts/metrics';
 import { acknowledge, acknowledgeResolved } from '../compliance/acknowledgements';
 import type { StowageConfig } from '../config';
 import type { KeyPurpose } from '../config/naming';
 import { backupsScheduleGroupName, operationsTopicArn } from '../config/naming';
 import { EncryptedQueue } from '../constructs/encrypted-queue';
 import { StowageFunction } from '../constructs/stowage-function';
-import { localKeys } from './local-keys';
+import { localKeys } from '../constructs/local-keys';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
 
@@ -147,7 +148,7 @@ export class BackupsStack extends Stack {
         [HANDLER_ENV.OPERATIONS_TOPIC_ARN]: operationsTopicArn(config),
         [HANDLER_ENV.ENV_NAME]: config.envName,
       },
-      serviceName: 'stowage-backup-verify',
+      serviceName: HANDLER_SERVICES.backupVerify,
       logLevel: config.backups.logLevel,
       logRetentionDays: config.logRetentionDays,
       logRemovalPolicy: removalPolicyOf(config),

@@ -15,10 +15,15 @@ import { OperationsHandler } from '../constructs/operations-handler';
 import type { BackupsStack } from './backups-stack';
 import { backupSourcesEnvironmentValue } from './backups-stack';
 import type { IntakeStack } from './intake-stack';
-import type { WatchedBucket, WatchedHandler, WatchedQueue, WatchedReplication } from './operations-metrics';
-import { ARCHIVE_STORAGE_TYPES } from './operations-metrics';
+import type {
+  WatchedBucket,
+  WatchedHandler,
+  WatchedQueue,
+  WatchedReplication,
+} from '../monitoring/operations-metrics';
+import { ARCHIVE_STORAGE_TYPES } from '../monitoring/operations-metrics';
 import { grantAccessByTag } from '../security/access';
-import { localKeys } from './local-keys';
+import { localKeys } from '../constructs/local-keys';
 import type { StorageStack } from './storage-stack';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';

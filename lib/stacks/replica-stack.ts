@@ -7,7 +7,7 @@ import { appRoleArnPattern, bucketArnPattern, keyAliasName, replicaBucketName } 
 import { DataKey } from '../constructs/data-key';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { acknowledge } from '../compliance/acknowledgements';
-import { bucketLifecycle } from './bucket-lifecycle';
+import { bucketLifecycle } from '../buckets/bucket-lifecycle';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
 

@@ -2,14 +2,15 @@ import { Stack } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { READABLE_SCAN_STATUS, TAG_KEYS } from '../../core/contracts/object-tags';
 import type { KeyPurpose, ReplicatedBucket } from '../config/naming';
 import { keyAliasName, replicaBucketName } from '../config/naming';
 import type { SecureBucketReplication } from '../constructs/secure-bucket';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { acknowledge } from '../compliance/acknowledgements';
 import { accessTagValue } from '../security/access';
-import { uploadsCorsRule, type CorsRuleSpec } from './bucket-cors';
-import { bucketLifecycle } from './bucket-lifecycle';
+import { uploadsCorsRule, type CorsRuleSpec } from '../buckets/bucket-cors';
+import { bucketLifecycle } from '../buckets/bucket-lifecycle';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
 
@@ -28,10 +29,6 @@ function corsRule(spec: CorsRuleSpec): s3.CorsRule {
     maxAge: spec.maxAgeSeconds,
   };
 }
-
-/** The object tag, and its value, that makes an upload readable (docs/architecture.md, object tags). */
-export const SCAN_STATUS_TAG = 'scan-status';
-export const SCAN_STATUS_CLEAN = 'CLEAN';
 
 /**
  * The five buckets of docs/architecture.md, all through SecureBucket: uploads, processed, quarantine,
@@ -72,7 +69,7 @@ export class StorageStack extends Stack {
       'DenyReadsUntilScannedClean',
       [accessTagValue(config.envName, 'pipeline')],
       {
-        unlessObjectTag: { key: SCAN_STATUS_TAG, value: SCAN_STATUS_CLEAN },
+        unlessObjectTag: { key: TAG_KEYS.status, value: READABLE_SCAN_STATUS },
       },
     );
     acknowledge(uploads, 'uploadsNotReplicated');

@@ -14,7 +14,6 @@ export {
 } from './intake-buckets';
 export {
   createLocalIntake,
-  UPLOADS_PREFIX,
   type IntakeStep,
   type LocalApiRequest,
   type LocalIntake,

@@ -25,8 +25,8 @@ import {
   type BucketPurpose,
 } from '../../lib/config/naming';
 import { lifecycleRuleSpecs, type LifecycleRuleSpec } from '../../lib/constructs/lifecycle-rules';
-import { uploadsCorsRule } from '../../lib/stacks/bucket-cors';
-import { bucketLifecycle, type LifecycleBucket } from '../../lib/stacks/bucket-lifecycle';
+import { uploadsCorsRule } from '../../lib/buckets/bucket-cors';
+import { bucketLifecycle, type LifecycleBucket } from '../../lib/buckets/bucket-lifecycle';
 import { isUnsupportedConfiguration, type BucketEncryptionMode } from './intake-buckets';
 
 /** SSE-KMS key id of each data bucket, as the S3 server's KMS knows them. */
@@ -72,7 +72,7 @@ export function localKmsKeyIds(config: Pick<StowageConfig, 'envName'>): LocalKms
 
 /**
  * Creates the env's five buckets on an S3-compatible server as the Storage stack does, from the same config:
- * names `stowage-<env>-<purpose>`, versioning on, the lifecycle rules of lib/stacks/bucket-lifecycle.ts (through
+ * names `stowage-<env>-<purpose>`, versioning on, the lifecycle rules of lib/buckets/bucket-lifecycle.ts (through
  * the same rule derivation as SecureBucket), the uploads CORS rule (config origins plus `extraCorsOrigins`), tags
  * `stowage:app`, `stowage:env`, `stowage:bucket` and `config.tags`, and default encryption where the server takes
  * it. Idempotent: run at every start, it re-applies every setting to existing buckets (lifecycle rules only when they differ, see ensureLifecycle).

@@ -9,6 +9,8 @@ import { createProcessHandler } from '../../lambda/process/process-handler';
 import { createQuarantineHandler } from '../../lambda/quarantine/quarantine-handler';
 import { createScanHandler } from '../../lambda/scan/scan-handler';
 import { createS3Client, type S3Endpoint } from '../../core/aws/s3-client';
+import { HANDLER_SERVICES } from '../../core/contracts/metrics';
+import { UPLOADS_PREFIX } from '../../core/contracts/upload-key';
 import type { InconclusivePolicy } from '../../core/events/guardduty-scan-result';
 import { createBuiltinEngine } from '../../core/scan/builtin-engine';
 import { createClamdEngine, type ClamdEngineOptions } from '../../core/scan/clamd-engine';
@@ -18,9 +20,6 @@ import { startNotificationReceiver, subscribeObjectCreated } from '../events/rgw
 import { CountingMetrics } from './counting-metrics';
 import type { IntakeBucketNames, IntakeKmsKeyIds } from './intake-buckets';
 import { LocalResultsPublisher } from './local-results-publisher';
-
-/** Prefix of the uploads bucket that triggers scans (the EventBridge rule's prefix on AWS). */
-export const UPLOADS_PREFIX = 'uploads/';
 
 /** The pipeline steps that talk to S3, each of which can be given its own client. */
 export type IntakeStep = 'api' | 'scan' | 'quarantine' | 'process';
@@ -130,7 +129,7 @@ export async function createLocalIntake(options: LocalIntakeOptions): Promise<Lo
     },
     s3: clientFor('api'),
     statusStore,
-    logger,
+    logger: logger.createChild({ serviceName: HANDLER_SERVICES.intakeApi }),
   });
 
   // As on AWS: a message's last failing delivery says its upload was dead-lettered.
@@ -144,7 +143,7 @@ export async function createLocalIntake(options: LocalIntakeOptions): Promise<Lo
         quarantineBucket: buckets.quarantine,
         quarantineKeyId: kmsKeyIds.quarantine,
       },
-      logger,
+      logger: logger.createChild({ serviceName: HANDLER_SERVICES.quarantine }),
       metrics: metrics.quarantine,
       deadLetter,
     }),
@@ -159,7 +158,7 @@ export async function createLocalIntake(options: LocalIntakeOptions): Promise<Lo
         processedBucket: buckets.processed,
         processedKeyId: kmsKeyIds.processed,
       },
-      logger,
+      logger: logger.createChild({ serviceName: HANDLER_SERVICES.process }),
       metrics: metrics.process,
       deadLetter,
     }),
@@ -189,7 +188,7 @@ export async function createLocalIntake(options: LocalIntakeOptions): Promise<Lo
         uploadsBucket: buckets.uploads,
         guardDutyInconclusive: options.guardDutyInconclusive ?? 'ERROR',
       },
-      logger,
+      logger: logger.createChild({ serviceName: HANDLER_SERVICES.scan }),
       metrics: metrics.scan,
       deadLetter,
     }),

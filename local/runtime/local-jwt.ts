@@ -20,7 +20,7 @@ import {
 } from 'jose';
 import { z } from 'zod';
 
-import { userKeySegment } from '../../lambda/intake-api/user-key-segment';
+import { userKeySegment } from '../../core/contracts/user-key-segment';
 
 /** Issuer (`iss`) of local tokens: fixed, so tokens minted before the API picked its port stay valid. */
 export const LOCAL_JWT_ISSUER = 'stowage-local';

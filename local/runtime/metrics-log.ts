@@ -1,6 +1,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
+import { METRICS_NAMESPACE } from '../../core/contracts/metrics';
+
 /** Entries kept in memory; the file keeps them all. */
 export const MAX_KEPT_ENTRIES = 1000;
 
@@ -17,7 +19,7 @@ export interface MetricsLogEntry {
 export interface MetricsLogOptions {
   /** JSON Lines file the entries are appended to; its directory is created. Required. */
   readonly file: string;
-  /** CloudWatch namespace the handler would publish in. Default `Stowage`. */
+  /** CloudWatch namespace the handler would publish in. Default METRICS_NAMESPACE (core/contracts/metrics.ts). */
   readonly namespace?: string;
   /** Powertools `service` dimension. Required. */
   readonly service: string;
@@ -41,7 +43,7 @@ export class MetricsLog {
   private readonly published: MetricsLogEntry[] = [];
 
   constructor(private readonly options: MetricsLogOptions) {
-    this.namespace = options.namespace ?? 'Stowage';
+    this.namespace = options.namespace ?? METRICS_NAMESPACE;
     this.now = options.now ?? (() => new Date());
     mkdirSync(path.dirname(options.file), { recursive: true });
   }
@@ -72,6 +74,14 @@ export class MetricsLog {
     appendFileSync(this.options.file, `${JSON.stringify(entry)}\n`);
     this.published.push(entry);
     if (this.published.length > MAX_KEPT_ENTRIES) this.published.shift();
+  }
+
+  /**
+   * A log into the same file for another `service`, with the same namespace, dimensions and clock: what a second
+   * handler publishes (its Powertools service name, core/contracts/metrics.ts HANDLER_SERVICES).
+   */
+  forService(service: string): MetricsLog {
+    return new MetricsLog({ ...this.options, service });
   }
 
   /** The entries published by this instance (the latest MAX_KEPT_ENTRIES), oldest first. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 
-import { UPLOADS_PREFIX } from './local-intake';
+import { UPLOADS_PREFIX } from '../../core/contracts/upload-key';
 
 /**
  * Sends an RGW-style object-created notification for every object under `uploads/` (the pipeline removes an

@@ -5,6 +5,7 @@
  */
 import { ListObjectsV2Command, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 
+import { PROCESSED_PREFIX, QUARANTINE_PREFIX, UPLOADS_PREFIX } from '../../../core/contracts/upload-key';
 import type { LocalQueue } from '../../../local/events/local-queue';
 import { FileStatusStore } from '../../../local/runtime/file-status-store';
 import { dataDirPaths } from '../../../local/runtime/local-data-dir';
@@ -50,8 +51,8 @@ export async function duplicates(
   uploads: readonly Upload[],
 ): Promise<string[]> {
   const problems: string[] = [];
-  const processed = await versionCounts(s3, local.buckets.processed, 'processed/');
-  const quarantined = await versionCounts(s3, local.buckets.quarantine, 'quarantine/');
+  const processed = await versionCounts(s3, local.buckets.processed, PROCESSED_PREFIX);
+  const quarantined = await versionCounts(s3, local.buckets.quarantine, QUARANTINE_PREFIX);
   for (const upload of uploads) {
     if (!upload.uploadId || !upload.final || upload.final === 'error') continue;
     const where = upload.final === 'processed' ? processed : quarantined;
@@ -75,7 +76,7 @@ export async function settle(s3: S3Client, local: LocalMode): Promise<void> {
   for (;;) {
     await Promise.all(Object.values(local.intake.queues).map((queue: LocalQueue) => queue.idle()));
     const page = await s3.send(
-      new ListObjectVersionsCommand({ Bucket: local.buckets.uploads, Prefix: 'uploads/', MaxKeys: 1 }),
+      new ListObjectVersionsCommand({ Bucket: local.buckets.uploads, Prefix: UPLOADS_PREFIX, MaxKeys: 1 }),
     );
     if ((page.Versions ?? []).length === 0 || Date.now() > deadline) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -123,7 +124,9 @@ export async function statusMismatches(
 
 /** Uploads the pipeline did not move: every one of them is stranded. */
 export async function leftovers(s3: S3Client, local: LocalMode): Promise<string[]> {
-  const page = await s3.send(new ListObjectsV2Command({ Bucket: local.buckets.uploads, Prefix: 'uploads/' }));
+  const page = await s3.send(
+    new ListObjectsV2Command({ Bucket: local.buckets.uploads, Prefix: UPLOADS_PREFIX }),
+  );
   return (page.Contents ?? []).map((object) => `left in uploads: ${object.Key}`);
 }
 

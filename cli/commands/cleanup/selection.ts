@@ -4,7 +4,9 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BucketPurpose } from '../../../lib/config/naming';
+import { TEST_PREFIX } from '../../../core/backup/backup-layout';
 import { TAG_KEYS } from '../../../core/contracts/object-tags';
+import { PROCESSED_PREFIX, QUARANTINE_PREFIX, UPLOADS_PREFIX } from '../../../core/contracts/upload-key';
 import { mapWithConcurrency } from '../../shared/concurrency';
 import { isManifestKey, MANIFEST_SUFFIX, objectKeyOfManifest } from '../../shared/key-layout';
 import { collect, listObjects, type ObjectEntry } from '../../shared/object-listing';
@@ -17,10 +19,10 @@ export const DEFAULT_CLEANUP_BUCKETS: readonly CleanupBucket[] = ['uploads', 'pr
 
 /** The part of each bucket cleanup ever looks at (docs/architecture.md key layout); nothing outside it is deleted. */
 export const CLEANUP_SCOPES: Readonly<Record<CleanupBucket, string>> = {
-  uploads: 'uploads/',
-  processed: 'processed/',
-  quarantine: 'quarantine/',
-  backups: 'test/',
+  uploads: UPLOADS_PREFIX,
+  processed: PROCESSED_PREFIX,
+  quarantine: QUARANTINE_PREFIX,
+  backups: TEST_PREFIX,
 };
 
 /** An object cleanup selected, and why. */

@@ -1,7 +1,7 @@
 import type { LifecycleRule } from '@aws-sdk/client-s3';
 import type { StowageConfig } from '../../../lib/config';
 import type { BucketPurpose } from '../../../lib/config/naming';
-import { bucketLifecycle, type LifecycleBucket } from '../../../lib/stacks/bucket-lifecycle';
+import { bucketLifecycle, type LifecycleBucket } from '../../../lib/buckets/bucket-lifecycle';
 
 /**
  * Lifecycle rules compared as what they do, not how they are grouped or named: each rule becomes one action line per

@@ -11,6 +11,7 @@ import { createS3Client } from '../../../core/aws/s3-client';
 import type { StowageConfig } from '../../../lib/config';
 import { getFreePort, isPortFree, LOOPBACK } from '../../servers/net';
 import type { FileStatusStore } from '../file-status-store';
+import { HANDLER_SERVICES } from '../../../core/contracts/metrics';
 import { createIntakeHttpApiHandler } from '../intake-api-handler';
 import type { LocalBucketSetup, LocalKmsKeyIds } from '../local-buckets';
 import { startLocalHttpServer, type LocalHttpServer } from '../local-http-server';
@@ -69,7 +70,7 @@ export async function startLocalFront(input: LocalFrontInput, shutdown: Shutdown
     },
     s3: apiS3,
     statusStore: input.statusStore,
-    logger: input.logger,
+    logger: input.logger.createChild({ serviceName: HANDLER_SERVICES.intakeApi }),
   });
   let http: LocalHttpServer;
   try {

@@ -14,6 +14,7 @@ import { createConsoleSnsClient } from '../console-sns-client';
 import type { LocalBucketSetup, LocalKmsKeyIds } from '../local-buckets';
 import { startLocalVerifier, type LocalVerifier, type VerifierRun } from '../local-verifier';
 import type { MetricsLog } from '../metrics-log';
+import { HANDLER_SERVICES } from '../../../core/contracts/metrics';
 import type { ShutdownPlan } from '../shutdown-order';
 import { messageOf } from './message-of';
 import type { LocalModeOptions } from './options';
@@ -40,7 +41,10 @@ export interface VerifierScheduleInput {
 /** Starts the verifier's schedule and registers it; see the module comment. */
 export function startVerifierSchedule(input: VerifierScheduleInput, shutdown: ShutdownPlan): LocalVerifier {
   const { config, out, err, logLevel } = input;
-  const verifyLogger = new Logger({ serviceName: 'stowage-local-verify', logLevel: logLevel ?? 'WARN' });
+  const verifyLogger = new Logger({
+    serviceName: HANDLER_SERVICES.backupVerify,
+    logLevel: logLevel ?? 'WARN',
+  });
   const verifyHandler = createBackupVerifyHandler({
     s3: input.s3,
     sns: createConsoleSnsClient((notification) =>
@@ -58,7 +62,7 @@ export function startVerifierSchedule(input: VerifierScheduleInput, shutdown: Sh
     requireReplication: config.backups.requireReplication,
     operationsTopicArn: operationsTopicArn(config),
     sources: parseBackupSources(config.backups.sources),
-    metrics: input.metrics,
+    metrics: input.metrics.forService(HANDLER_SERVICES.backupVerify),
     logger: verifyLogger,
   });
   const verifier = startLocalVerifier({

@@ -14,7 +14,7 @@ import { bucketEnvVar } from '../../../cli/shared/connection';
 import { createS3Client } from '../../../core/aws/s3-client';
 import type { StowageConfig } from '../../../lib/config';
 import { BUCKET_PURPOSE_TAG, BUCKET_PURPOSES, ENV_TAG, type BucketPurpose } from '../../../lib/config/naming';
-import { bucketLifecycle } from '../../../lib/stacks/bucket-lifecycle';
+import { bucketLifecycle } from '../../../lib/buckets/bucket-lifecycle';
 import {
   createTestS3Client,
   deleteBucketWithContents,

@@ -6,6 +6,7 @@ import type { AwsClientStub } from 'aws-sdk-client-mock';
 
 import type { handler } from '../../../lambda/operations/index';
 import { HANDLER_ENV } from '../../../core/contracts/handler-env';
+import { HANDLER_SERVICES, METRICS_NAMESPACE } from '../../../core/contracts/metrics';
 import {
   alarmEvent,
   DLQ_ALARM,
@@ -47,6 +48,9 @@ const ENV = {
   AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
   AWS_SECRET_ACCESS_KEY: 'secret',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
+  // What StowageFunction sets (lib/constructs/stowage-function.ts).
+  POWERTOOLS_SERVICE_NAME: HANDLER_SERVICES.operations,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
 };
 
 const savedEnv = process.env;

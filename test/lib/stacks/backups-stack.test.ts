@@ -4,6 +4,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { HANDLER_ENV } from '../../../core/contracts/handler-env';
+import { HANDLER_SERVICES } from '../../../core/contracts/metrics';
 import type { EnvName } from '../../../lib/config';
 import {
   VERIFY_SCHEDULE_MAX_EVENT_AGE,
@@ -215,7 +216,7 @@ describe.each(ALL_ENVS)('Backups stack (%s)', (env) => {
         [HANDLER_ENV.OPERATIONS_TOPIC_ARN]: `arn:aws:sns:eu-west-1:123456789012:stowage-${env}-operations`,
         [HANDLER_ENV.ENV_NAME]: env,
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'stowage-backup-verify',
+        POWERTOOLS_SERVICE_NAME: HANDLER_SERVICES.backupVerify,
         POWERTOOLS_LOG_LEVEL: config().backups.logLevel,
         POWERTOOLS_METRICS_NAMESPACE: 'Stowage',
       });

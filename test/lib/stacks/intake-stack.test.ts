@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { HANDLER_ENV } from '../../../core/contracts/handler-env';
+import { HANDLER_SERVICES } from '../../../core/contracts/metrics';
 import type { EnvName } from '../../../lib/config';
 import { STOWAGE_RUNTIME } from '../../../lib/constructs/stowage-function';
 import type { IntakeStack } from '../../../lib/stacks/intake-stack';
@@ -97,7 +98,8 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
           ReservedConcurrentExecutions: settings.reservedConcurrency,
           Environment: {
             Variables: Match.objectLike({
-              POWERTOOLS_SERVICE_NAME: `stowage-${name === 'api' ? 'intake-api' : name}`,
+              POWERTOOLS_SERVICE_NAME:
+                HANDLER_SERVICES[name === 'api' ? 'intakeApi' : (name as 'scan' | 'quarantine' | 'process')],
             }),
           },
         });

@@ -1,9 +1,11 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HANDLER_ENV } from '../../../core/contracts/handler-env';
 import type { DeepPartial, EnvName, StowageConfig } from '../../../lib/config';
-import { METRIC_SERVICES, REPLICATION_RULE_ID } from '../../../lib/stacks/operations-metrics';
+import { METRIC_SERVICES } from '../../../core/contracts/metrics';
+import { REPLICATION_RULE_ID } from '../../../lib/monitoring/operations-metrics';
 import type { StowageStacks } from '../../../lib/stowage-app';
 import { ALL_ENVS, buildEnv } from '../../support/app';
 
@@ -1015,10 +1017,29 @@ describe('operations contracts', () => {
       'backup-verify': 'backupVerify',
     }),
   )('reads the metrics lambda/%s emits: namespace Stowage, its service name', (directory, key) => {
+    // The handler's Powertools take namespace and service from the environment its StowageFunction sets…
     const source = readFileSync(join(ROOT, 'lambda', directory, 'index.ts'), 'utf8');
-    expect(source).toContain("namespace: 'Stowage'");
-    expect(source).toContain(`serviceName: '${METRIC_SERVICES[key as keyof typeof METRIC_SERVICES]}'`);
-    expect(source).toContain('defaultDimensions: { env: config.envName }');
+    expect(source).toContain('handlerPowertools(config.envName)');
+    expect(source).not.toMatch(/namespace:|serviceName:/);
+    const powertools = readFileSync(join(ROOT, 'lambda', 'runtime', 'powertools.ts'), 'utf8');
+    expect(powertools).toContain('new Metrics({ defaultDimensions: env })');
+    expect(powertools).toContain('{ env: envName }');
+    // …which holds exactly the namespace and service the alarms and the dashboard read.
+    const { stacks } = opsOf('dev');
+    const fn = {
+      scan: stacks.intake.scanHandler,
+      quarantine: stacks.intake.quarantineHandler,
+      process: stacks.intake.processHandler,
+      'backup-verify': stacks.backups.verifier,
+    }[directory]!;
+    const stack = Stack.of(fn);
+    const logicalId = stack.getLogicalId(fn.function.node.defaultChild as CfnElement);
+    const variables =
+      Template.fromStack(stack).toJSON().Resources[logicalId].Properties.Environment.Variables;
+    expect(variables).toMatchObject({
+      POWERTOOLS_METRICS_NAMESPACE: 'Stowage',
+      POWERTOOLS_SERVICE_NAME: METRIC_SERVICES[key as keyof typeof METRIC_SERVICES],
+    });
   });
 
   it('names the replication rule S3 reports replication metrics under', () => {

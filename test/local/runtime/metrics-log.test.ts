@@ -54,4 +54,27 @@ describe('MetricsLog', () => {
     ]);
     expect(log.entries).toEqual(lines);
   });
+
+  it('writes another service into the same file with forService', () => {
+    // Arrange
+    const file = path.join(dir, 'shared.jsonl');
+    const local = new MetricsLog({ file, service: 'stowage-local', defaultDimensions: { env: 'dev' } });
+
+    // Act
+    const verifier = local.forService('backup-verify');
+    verifier.addMetric('BackupVerified', 'Count', 1);
+    verifier.publishStoredMetrics();
+    local.addMetric('Processed', 'Count', 1);
+    local.publishStoredMetrics();
+
+    // Assert
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => [line.namespace, line.service, line.dimensions])).toEqual([
+      ['Stowage', 'backup-verify', { env: 'dev' }],
+      ['Stowage', 'stowage-local', { env: 'dev' }],
+    ]);
+  });
 });

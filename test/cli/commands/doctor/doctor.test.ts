@@ -21,7 +21,7 @@ import { runDoctorCommand, type DoctorReport } from '../../../../cli/commands/do
 import { UsageError } from '../../../../cli/commands/scan';
 import { loadConfig } from '../../../../lib/config';
 import { BUCKET_PURPOSES, type BucketPurpose } from '../../../../lib/config/naming';
-import { bucketLifecycle } from '../../../../lib/stacks/bucket-lifecycle';
+import { bucketLifecycle } from '../../../../lib/buckets/bucket-lifecycle';
 import { recordingCommandIo, serviceError } from '../../shared/fake-command-io';
 
 const s3 = mockClient(S3Client);

@@ -1,5 +1,15 @@
-import { uploadKey } from '../../../lambda/intake-api/upload-key';
-import { userKeySegment } from '../../../lambda/intake-api/user-key-segment';
+import {
+  formReusedQuarantineKeyFor,
+  parseUploadKey,
+  PROCESSED_PREFIX,
+  processedKeyFor,
+  QUARANTINE_PREFIX,
+  quarantineKeyFor,
+  uploadIdOfQuarantineKey,
+  uploadKey,
+  UPLOADS_PREFIX,
+} from '../../../core/contracts/upload-key';
+import { userKeySegment } from '../../../core/contracts/user-key-segment';
 
 const UPLOAD_ID = '0b8e4c5e-2a61-4f3b-9d7e-1c2b3a4d5e6f';
 
@@ -80,5 +90,43 @@ describe('uploadKey', () => {
 
     // Assert
     expect(key).toBe(`uploads/u.YXV0aDB8YWJj/2026/01/02/${UPLOAD_ID}.mp3`);
+  });
+});
+
+describe('the key layout', () => {
+  it('parses the keys it builds, under the uploads prefix', () => {
+    // Act
+    const key = uploadKey('auth0|abc', new Date('2026-03-04T05:06:07Z'), 'u-1', 'pdf');
+
+    // Assert
+    expect(key.startsWith(UPLOADS_PREFIX)).toBe(true);
+    expect(parseUploadKey(key)).toEqual({
+      userId: userKeySegment('auth0|abc'),
+      year: '2026',
+      month: '03',
+      day: '04',
+      uploadId: 'u-1',
+      extension: 'pdf',
+    });
+    expect(parseUploadKey(`x${key}`)).toBeUndefined();
+    expect(parseUploadKey(key.replace(UPLOADS_PREFIX, PROCESSED_PREFIX))).toBeUndefined();
+  });
+
+  it('puts processed and quarantined copies under their prefixes', () => {
+    // Arrange
+    const upload = parseUploadKey('uploads/alice/2026/03/04/u-1.pdf')!;
+
+    // Act
+    const processed = processedKeyFor(upload);
+    const quarantined = quarantineKeyFor('u-1', 'a.pdf', 'u-1.pdf');
+    const reused = formReusedQuarantineKeyFor('u-1', 'v1', 'a.pdf', 'u-1.pdf');
+
+    // Assert
+    expect(processed).toBe(`${PROCESSED_PREFIX}alice/2026/03/04/u-1.pdf`);
+    expect(quarantined).toBe(`${QUARANTINE_PREFIX}u-1/a.pdf`);
+    expect(reused).toBe(`${QUARANTINE_PREFIX}u-1/form-reused/v1/a.pdf`);
+    expect([quarantined, reused].map(uploadIdOfQuarantineKey)).toEqual(['u-1', 'u-1']);
+    expect(uploadIdOfQuarantineKey('quarantine/u-1')).toBeUndefined();
+    expect(uploadIdOfQuarantineKey('processed/u-1/a.pdf')).toBeUndefined();
   });
 });

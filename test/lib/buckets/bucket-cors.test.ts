@@ -1,4 +1,4 @@
-import { uploadsCorsRule } from '../../../lib/stacks/bucket-cors';
+import { uploadsCorsRule } from '../../../lib/buckets/bucket-cors';
 
 describe('uploadsCorsRule', () => {
   it('allows the config origins plus extra ones, once each, to post uploads and read the ETag', () => {

@@ -1,3 +1,4 @@
+import { TEST_PREFIX } from '../../core/backup/backup-layout';
 import type { StowageConfig } from '../config';
 import type { SecureBucketLifecycle } from '../constructs/secure-bucket';
 
@@ -18,6 +19,6 @@ export function bucketLifecycle(config: StowageConfig, bucket: LifecycleBucket):
     noncurrentVersionExpirationDays,
     abortIncompleteMultipartUploadDays,
     prefixExpirationDays:
-      bucket === 'backups' ? { 'test/': config.lifecycle.backups.testPrefixExpirationDays } : undefined,
+      bucket === 'backups' ? { [TEST_PREFIX]: config.lifecycle.backups.testPrefixExpirationDays } : undefined,
   };
 }

@@ -2,41 +2,16 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { METRIC_NAMES as BACKUP_METRIC_NAMES } from '../../core/backup/verify/verification-metrics';
+import { METRICS_NAMESPACE, type MetricService } from '../../core/contracts/metrics';
 import type { EnvName } from '../config';
 import type { BucketPurpose } from '../config/naming';
-import { METRICS_NAMESPACE } from '../constructs/stowage-function';
 
 /**
  * What the Operations stack watches, and the CloudWatch metrics it reads them by: one place for the alarms
  * (lib/constructs/operations-alarms.ts) and the dashboard (lib/constructs/operations-dashboard.ts), so both always
- * show the same series.
+ * show the same series. The names the handlers emit (namespace, services, metric names) are the contract in
+ * core/contracts/metrics.ts.
  */
-
-/**
- * The `service` dimension of each handler's Powertools metrics (`serviceName` of `new Metrics` in
- * lambda/<handler>/index.ts). Every Stowage metric has the dimensions `service` and `env`; the verifier's add `source`.
- */
-export const METRIC_SERVICES = {
-  scan: 'scan',
-  quarantine: 'quarantine',
-  process: 'process',
-  backupVerify: 'backup-verify',
-  operations: 'operations',
-} as const;
-export type MetricService = (typeof METRIC_SERVICES)[keyof typeof METRIC_SERVICES];
-
-/** Verdict metrics of the scan handler: `Scan<STATUS>` per published verdict (lambda/scan/scan-handler.ts). */
-export const SCAN_VERDICTS = ['CLEAN', 'INFECTED', 'SUSPICIOUS', 'ERROR'] as const;
-
-/** Metrics the handlers emit that the Operations stack reads. */
-export const HANDLER_METRICS = {
-  quarantined: 'Quarantined',
-  endToEndLatency: 'EndToEndLatency',
-  backupVerified: BACKUP_METRIC_NAMES.VERIFIED,
-  backupAgeHours: BACKUP_METRIC_NAMES.AGE_HOURS,
-  backupSizeBytes: BACKUP_METRIC_NAMES.SIZE_BYTES,
-} as const;
 
 /** Id of the replication rule of every replicating bucket (lib/constructs/secure-bucket.ts; a test pins it). */
 export const REPLICATION_RULE_ID = 'replicate-all';
