@@ -64,6 +64,24 @@ export async function readLiveDeployment(
   const { envName, region } = config;
   const problems = new ReadProblems();
   const roles = await readEnvRoles(clients.iam, envName, problems);
+  if (problems.all.some((p) => p.permission === 'iam:ListRoles')) {
+    // No role to evaluate: reading the rest would only add noise to the one problem that matters.
+    const none = new Map();
+    return {
+      roles,
+      problems: problems.all,
+      model: {
+        account,
+        region,
+        bucketPolicies: none,
+        bucketKeys: none,
+        keyPolicies: none,
+        keyAliases: none,
+        resourceKeys: none,
+        resourcePolicies: none,
+      },
+    };
+  }
 
   const regions = config.replication.enabled ? [region, config.replication.replicaRegion] : [region];
   const keyAliases = new Map<string, string>();
