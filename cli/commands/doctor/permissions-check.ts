@@ -40,6 +40,11 @@ export async function rolePermissionChecks(
       ),
     ];
   }
+  const missing = (['uploads', 'processed', 'quarantine', 'backups'] as const).filter((p) => !buckets[p]);
+  if (missing.length > 0) {
+    const names = missing.map((p) => `'${p}: bucket found'`).join(', ');
+    return [skip(PERMISSIONS_CHECK_NAME, `the roles' calls name the env's buckets: see ${names}`)];
+  }
   let account: string;
   try {
     account = (await ctx.sts().send(new GetCallerIdentityCommand({}))).Account ?? ctx.config.account;
