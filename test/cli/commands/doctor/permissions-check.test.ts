@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -10,7 +12,11 @@ import type { CheckResult, DoctorContext } from '../../../../cli/commands/doctor
 import { createLiveClients } from '../../../../cli/commands/doctor/live-clients';
 import { rolePermissionChecks } from '../../../../cli/commands/doctor/permissions-check';
 import type { EnvName } from '../../../../lib/config';
-import { readLiveDeployment } from '../../../../lib/security/iam-contract/live-model';
+import {
+  readLiveDeployment,
+  RESOURCE_READ_PERMISSIONS,
+} from '../../../../lib/security/iam-contract/live-model';
+import { IAM_READ_PERMISSIONS } from '../../../../lib/security/iam-contract/live-roles';
 import {
   bucketName,
   synthesizedDeployment,
@@ -252,4 +258,13 @@ describe('stowage doctor role permissions on a drifted or unreadable deployment 
       hint: 'npx cdk deploy Stowage-dev-Backups -c env=dev',
     });
   }, 60_000);
+});
+
+describe('docs/deploy.md', () => {
+  it('lists every permission the permission check reads with', () => {
+    const doc = readFileSync(join(__dirname, '../../../../docs/deploy.md'), 'utf8');
+    for (const permission of [...IAM_READ_PERMISSIONS, ...RESOURCE_READ_PERMISSIONS]) {
+      expect(doc).toContain(`\`${permission}\``);
+    }
+  });
 });
