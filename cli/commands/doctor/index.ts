@@ -18,7 +18,10 @@ import { clamdCheck, type ClamdTarget } from './clamd-check';
 import { callerIdentityCheck } from './identity-check';
 import { KeyAliasResolver } from './key-aliases';
 import { incompleteUploadsCheck, MULTIPART_CHECK_NAME } from './multipart-check';
+import { createLiveClients } from './live-clients';
+import { rolePermissionChecks } from './permissions-check';
 import { queueChecks } from './queue-checks';
+import type { LiveClients } from '../../../lib/security/iam-contract/live-model';
 import { WRITE_CHECK_NAME, writeReadDeleteCheck } from './write-check';
 
 export interface DoctorOptions extends ConnectionOptions {
@@ -52,7 +55,8 @@ export interface DoctorReport {
 
 /**
  * Runs every check in order: caller identity, the env's buckets (found, reachable, encryption, versioning, public
- * access block, lifecycle), a write/read/delete under `test/` in backups, the intake queues, clamd. A check that
+ * access block, lifecycle), a write/read/delete under `test/` in backups, the intake queues, each role's
+ * permissions (evaluated with the IAM policy simulator against the deployed policies), clamd. A check that
  * throws becomes a FAIL; the others still run.
  */
 export async function runDoctorChecks(
@@ -63,6 +67,8 @@ export async function runDoctorChecks(
     readonly intakeQueueUrl?: string;
     readonly intakeDlqUrl?: string;
     readonly clamd?: ClamdTarget;
+    /** Clients the role permission check reads the account with. */
+    readonly liveClients: () => LiveClients;
   },
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
@@ -135,6 +141,11 @@ export async function runDoctorChecks(
     )),
   );
   results.push(...(await guard('intake queues', () => queueChecks(ctx, options))));
+  results.push(
+    ...(await guard('permissions', () =>
+      rolePermissionChecks(ctx, discovery?.buckets ?? {}, options.liveClients),
+    )),
+  );
   results.push(...(await guard('clamd', () => clamdCheck(options.clamd))));
   return results;
 }
@@ -176,6 +187,7 @@ export async function runDoctorCommand(options: DoctorOptions, io: CommandIo): P
         ? { ...parseClamdAddress(configured), source: 'intake.clamdAddress' }
         : undefined;
   const clients = (io.createClients ?? createOpsClients)(connection);
+  let live: ReturnType<typeof createLiveClients> | undefined;
   try {
     const ctx: DoctorContext = {
       config: connection.config,
@@ -193,6 +205,7 @@ export async function runDoctorCommand(options: DoctorOptions, io: CommandIo): P
       intakeQueueUrl: pick(options.intakeQueueUrl, DOCTOR_ENV.intakeQueueUrl),
       intakeDlqUrl: pick(options.intakeDlqUrl, DOCTOR_ENV.intakeDlqUrl),
       clamd,
+      liveClients: () => (live ??= createLiveClients(connection)),
     });
     const summary = summarize(checks);
     const report: DoctorReport = {
@@ -208,6 +221,7 @@ export async function runDoctorCommand(options: DoctorOptions, io: CommandIo): P
     return report.ok ? EXIT.OK : EXIT.FAILED;
   } finally {
     clients.destroy();
+    live?.destroy();
   }
 }
 
@@ -217,7 +231,8 @@ export function registerDoctorCommand(program: Command, io: () => CommandIo): vo
     .summary('check a deployment: PASS / FAIL / SKIP with a fix for each')
     .description(
       "Check an env's deployment from here: credentials, buckets (encryption, versioning, public access block, " +
-        'lifecycle), a write/read/delete under test/ with the env KMS key, intake queues and DLQs, clamd. ' +
+        'lifecycle), a write/read/delete under test/ with the env KMS key, intake queues and DLQs, each role’s ' +
+        'permissions (IAM policy simulator on the deployed policies), clamd. ' +
         'Each check prints PASS, FAIL or SKIP with a fix. Exit 0 nothing failed, 1 a check failed, 2 usage.',
     )
     .option('--json', 'one JSON document instead of lines')

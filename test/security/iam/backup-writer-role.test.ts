@@ -26,9 +26,9 @@ import { runBackupPushCommand } from '../../../cli/commands/backup/push';
 import { runBackupRestoreCommand } from '../../../cli/commands/backup/restore';
 import type { SdkCall } from '../../../lib/security/iam-contract/sdk-call';
 import { recordingIo } from '../../cli/commands/backup/fake-backup-io';
-import { commandNames, decisionsFor, denials } from './contract-assertions';
+import { commandNames, decisionsFor, denials, uncoveredBy } from './contract-assertions';
 import type { SynthesizedDeployment } from './deployment';
-import { bucketName, roleOf, synthesizedDeployment } from './deployment';
+import { contractRoleOf, bucketName, roleOf, synthesizedDeployment } from './deployment';
 import type { ClientMocks } from './recorder';
 import { mockAllClients, recordedCalls } from './recorder';
 
@@ -204,5 +204,7 @@ describe.each(['dev', 'prod'] as const)('backup writer role in %s', (envName) =>
       deployment.model,
     );
     expect(denials(decisions)).toEqual([]);
+    // The list doctor evaluates (role-calls.ts) covers every call the code made.
+    expect(uncoveredBy(contractRoleOf(deployment, 'backup-writer'), calls, deployment.model)).toEqual([]);
   }, 120_000);
 });

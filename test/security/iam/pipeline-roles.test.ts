@@ -12,8 +12,8 @@ import {
 } from '../../core/intake/pipeline-fixtures';
 import { eicarBytes } from '../../../core/scan/eicar';
 import { minimalPng } from '../../core/scan/fixtures';
-import { commandNames, decisionsFor, denials } from './contract-assertions';
-import { functionEnvironment, roleOf, synthesizedDeployment } from './deployment';
+import { commandNames, decisionsFor, denials, uncoveredBy } from './contract-assertions';
+import { contractRoleOf, functionEnvironment, roleOf, synthesizedDeployment } from './deployment';
 import { FakeStatusTable } from './fake-status-table';
 import type { ClientMocks } from './recorder';
 import { coldStart, recordedCalls, restoreEnv } from './recorder';
@@ -104,6 +104,8 @@ describe.each(['dev', 'prod'] as const)(
         deployment.model,
       );
       expect(denials(decisions)).toEqual([]);
+      // The list doctor evaluates (role-calls.ts) covers every call the code made.
+      expect(uncoveredBy(contractRoleOf(deployment, 'scan'), calls, deployment.model)).toEqual([]);
     });
 
     it('process handler (clean upload: copy to processed, manifest, delete the source version)', async () => {
@@ -128,6 +130,8 @@ describe.each(['dev', 'prod'] as const)(
         deployment.model,
       );
       expect(denials(decisions)).toEqual([]);
+      // The list doctor evaluates (role-calls.ts) covers every call the code made.
+      expect(uncoveredBy(contractRoleOf(deployment, 'process'), calls, deployment.model)).toEqual([]);
     });
 
     it('quarantine handler (infected upload: copy to quarantine, delete the source version)', async () => {
@@ -157,6 +161,8 @@ describe.each(['dev', 'prod'] as const)(
         deployment.model,
       );
       expect(denials(decisions)).toEqual([]);
+      // The list doctor evaluates (role-calls.ts) covers every call the code made.
+      expect(uncoveredBy(contractRoleOf(deployment, 'quarantine'), calls, deployment.model)).toEqual([]);
     });
   },
 );

@@ -2,8 +2,8 @@ import type { SdkCall } from '../../../lib/security/iam-contract/sdk-call';
 import { presignedPostCall } from '../../../lib/security/iam-contract/presigned-post';
 import { HANDLER_ENV } from '../../../core/contracts/handler-env';
 import { httpApiEvent } from '../../lambda/intake-api/api-gateway-events';
-import { commandNames, decisionsFor, denials } from './contract-assertions';
-import { functionEnvironment, roleOf, synthesizedDeployment } from './deployment';
+import { commandNames, decisionsFor, denials, uncoveredBy } from './contract-assertions';
+import { contractRoleOf, functionEnvironment, roleOf, synthesizedDeployment } from './deployment';
 import { FakeStatusTable } from './fake-status-table';
 import type { ClientMocks } from './recorder';
 import { coldStart, recordedCalls, restoreEnv } from './recorder';
@@ -114,6 +114,8 @@ describe.each(['dev', 'prod'] as const)(
         deployment.model,
       );
       expect(denials(decisions)).toEqual([]);
+      // The list doctor evaluates (role-calls.ts) covers every call the code made.
+      expect(uncoveredBy(contractRoleOf(deployment, 'intake-api'), calls, deployment.model)).toEqual([]);
     });
 
     it('backup verifier (list, head, ranged reads, report, alert)', async () => {
@@ -128,6 +130,8 @@ describe.each(['dev', 'prod'] as const)(
         deployment.model,
       );
       expect(denials(decisions)).toEqual([]);
+      // The list doctor evaluates (role-calls.ts) covers every call the code made.
+      expect(uncoveredBy(contractRoleOf(deployment, 'verifier'), calls, deployment.model)).toEqual([]);
     });
 
     it('operations handler (redrive a DLQ, re-arm its alarm, report, idempotency records)', async () => {
@@ -147,6 +151,8 @@ describe.each(['dev', 'prod'] as const)(
         deployment.model,
       );
       expect(denials(decisions)).toEqual([]);
+      // The list doctor evaluates (role-calls.ts) covers every call the code made.
+      expect(uncoveredBy(contractRoleOf(deployment, 'operations'), calls, deployment.model)).toEqual([]);
     });
   },
 );

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runDoctorCommand, type DoctorReport } from '../../../../cli/commands/doctor';
 import { UsageError } from '../../../../cli/commands/scan';
@@ -28,6 +29,7 @@ const s3 = mockClient(S3Client);
 const kms = mockClient(KMSClient);
 const sts = mockClient(STSClient);
 const sqs = mockClient(SQSClient);
+const iam = mockClient(IAMClient);
 
 const BUCKETS: Record<BucketPurpose, string> = {
   uploads: 'b-uploads',
@@ -76,6 +78,8 @@ function deployedRules(purpose: BucketPurpose): LifecycleRule[] {
 }
 
 function arrangeHealthyAws(): void {
+  // The role permission check has its own tests (permissions-check.test.ts): here it may not read IAM, so it skips.
+  iam.on(ListRolesCommand).rejects(serviceError('AccessDenied', 403));
   sts
     .on(GetCallerIdentityCommand)
     .resolves({ Arn: 'arn:aws:iam::123456789012:user/ops', Account: '123456789012' });
@@ -147,6 +151,7 @@ beforeEach(() => {
   kms.reset();
   sts.reset();
   sqs.reset();
+  iam.reset();
   s3.on(ListMultipartUploadsCommand).resolves({});
 });
 
@@ -176,7 +181,11 @@ describe('stowage doctor', () => {
       'PASS',
     );
     expect(report.checks.find((c) => c.name === 'clamd')!.status).toBe('SKIP');
-    expect(report.summary).toEqual({ PASS: report.checks.length - 1, FAIL: 0, SKIP: 1 });
+    expect(report.checks.find((c) => c.name === 'permissions')).toMatchObject({
+      status: 'SKIP',
+      detail: expect.stringContaining('iam:ListRoles denied'),
+    });
+    expect(report.summary).toEqual({ PASS: report.checks.length - 2, FAIL: 0, SKIP: 2 });
   });
 
   it('turns a check that throws into a FAIL and still runs every other check; exit 1', async () => {
@@ -203,7 +212,7 @@ describe('stowage doctor', () => {
     expect(lines).toContainEqual(
       expect.stringMatching(/^PASS {2}DLQ Stowage-dev-Intake-IntakeQueueDeadLetterQueue-b: empty/),
     );
-    expect(lines.at(-1)).toMatch(/passed, 1 failed, 1 skipped$/);
+    expect(lines.at(-1)).toMatch(/passed, 1 failed, 2 skipped$/);
   });
 
   it('reports a bucket that cannot be found once, skips the write check without backups, and exits 1', async () => {
@@ -224,6 +233,10 @@ describe('stowage doctor', () => {
       ['backups: bucket found', 'FAIL'],
       ['backups: write, read and delete under test/', 'SKIP'],
     ]);
+    expect(report.checks.find((c) => c.name === 'permissions')).toMatchObject({
+      status: 'SKIP',
+      detail: "the roles' calls name the env's buckets: see 'backups: bucket found'",
+    });
   });
 
   it('against an S3-compatible endpoint skips what the server cannot answer and never asks STS, SQS or KMS', async () => {
@@ -246,6 +259,8 @@ describe('stowage doctor', () => {
       expect(status(`${purpose}: reachable`)).toBe('PASS');
     }
     expect(status('backups: write, read and delete under test/')).toBe('PASS');
+    expect(status('permissions')).toBe('SKIP');
+    expect(iam.calls()).toHaveLength(0);
     expect(sts.calls()).toHaveLength(0);
     expect(sqs.calls()).toHaveLength(0);
     expect(kms.calls()).toHaveLength(0);
