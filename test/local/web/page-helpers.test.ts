@@ -1,7 +1,7 @@
 /**
- * The upload page's pure helpers (local/web/app.js), loaded the way a browser would (a plain script, no module
- * system) into a context without a DOM, where the script exports them and stops. The page's DOM behaviour is
- * tested in a real browser by upload-page.integration.test.ts.
+ * The upload page's pure helpers (local/web/page-helpers.js), loaded the way a browser would (a plain script, no
+ * module system) into a context without a DOM, where the script exports them. The page's DOM behaviour is tested in
+ * a real browser by upload-page.integration.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,9 +48,9 @@ interface PageHelpers {
 }
 
 function loadPageHelpers(): PageHelpers {
-  const source = readFileSync(path.join(__dirname, '../../../local/web/app.js'), 'utf8');
+  const source = readFileSync(path.join(__dirname, '../../../local/web/page-helpers.js'), 'utf8');
   const sandbox = { module: { exports: {} as unknown } };
-  runInNewContext(source, sandbox, { filename: 'app.js' });
+  runInNewContext(source, sandbox, { filename: 'page-helpers.js' });
   return sandbox.module.exports as PageHelpers;
 }
 
