@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -18,6 +18,7 @@ import { StowageFunction } from '../constructs/stowage-function';
 import { localKeys } from '../constructs/local-keys';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
+import { addStackOutput } from './stack-outputs';
 
 /**
  * Delivery of a scheduled run: EventBridge Scheduler retries a failed Invoke (with back-off) this many times
@@ -350,10 +351,7 @@ export class BackupsStack extends Stack {
       ),
       managedPolicies: [policy],
     });
-    new CfnOutput(this, 'BackupWriterRoleArn', {
-      description: 'Role backup writers assume (stowage backup push)',
-      value: role.roleArn,
-    });
+    addStackOutput(this, 'Backups', 'BackupWriterRoleArn', role.roleArn);
     return { role, policy };
   }
 }

@@ -30,6 +30,7 @@ import { StowageFunction } from '../constructs/stowage-function';
 import { grantAccessByTag } from '../security/access';
 import type { IntakeResources } from '../security/intake-grants';
 import { allowMovingUploads, allowPresigningUploads, allowScanningUploads } from '../security/intake-grants';
+import { addStackOutput } from './stack-outputs';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
 
@@ -240,6 +241,10 @@ export class IntakeStack extends Stack {
       logRemovalPolicy: removalPolicy,
       logEncryptionKey: this.keys.logs,
     });
+
+    addStackOutput(this, 'Intake', 'HttpApiUrl', this.api.url);
+    addStackOutput(this, 'Intake', 'ResultsBusName', this.resultsBus.eventBusName);
+    addStackOutput(this, 'Intake', 'ResultsBusArn', this.resultsBus.eventBusArn);
 
     if (config.logRetentionDays < 365) acknowledge(this.api.accessLogs, 'logRetentionByConfig');
     for (const logGroup of [

@@ -14,6 +14,7 @@ import {
 } from '../config/naming';
 import type { DataKeyProps } from '../constructs/data-key';
 import { DataKey } from '../constructs/data-key';
+import { addStackOutput, type StackOutputKey } from './stack-outputs';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
 
@@ -103,6 +104,7 @@ export class KeysStack extends Stack {
         removalPolicy: removalPolicyOf(config),
         ...serviceAccess(config, purpose),
       }).key;
+      addStackOutput(this, 'Keys', `${id}Arn` as StackOutputKey<'Keys'>, keys[purpose].keyArn);
     }
     this.keys = keys;
   }

@@ -27,6 +27,7 @@ import { localKeys } from '../constructs/local-keys';
 import type { StorageStack } from './storage-stack';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
+import { addStackOutput } from './stack-outputs';
 
 type OperationsKeyPurpose = Extract<KeyPurpose, 'messaging' | 'status' | 'logs'>;
 
@@ -128,6 +129,7 @@ export class OperationsStack extends Stack {
       replications,
       alarms: [this.alarms.health, ...this.alarms.alarms],
     });
+    addStackOutput(this, 'Operations', 'DashboardUrl', dashboardUrl(this.region, dashboardName(config)));
   }
 
   /** The operations topic: KMS-encrypted with the messaging key, TLS only, CloudWatch alarms of this env publish. */
@@ -320,4 +322,9 @@ export class OperationsStack extends Stack {
 /** A stable construct-id suffix for a subscription endpoint (hex: never contains an env name). */
 function endpointId(endpoint: string): string {
   return createHash('sha256').update(endpoint).digest('hex').slice(0, 12);
+}
+
+/** The CloudWatch console URL of a dashboard (the console of the commercial partition). */
+export function dashboardUrl(region: string, name: string): string {
+  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${encodeURIComponent(name)}`;
 }

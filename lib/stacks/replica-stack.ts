@@ -8,6 +8,7 @@ import { DataKey } from '../constructs/data-key';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { acknowledge } from '../compliance/acknowledgements';
 import { bucketLifecycle } from '../buckets/bucket-lifecycle';
+import { addStackOutput } from './stack-outputs';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
 
@@ -65,5 +66,10 @@ export class ReplicaStack extends Stack {
       processed: replica('processed', 'ProcessedReplica'),
       backups: replica('backups', 'BackupsReplica'),
     };
+
+    addStackOutput(this, 'Replica', 'ReplicaKeyArn', this.replicaKey.keyArn);
+    addStackOutput(this, 'Replica', 'ProcessedReplicaBucketName', this.replicas.processed.bucketName);
+    addStackOutput(this, 'Replica', 'BackupsReplicaBucketName', this.replicas.backups.bucketName);
+    addStackOutput(this, 'Replica', 'ReplicaAccessLogsBucketName', accessLogs.bucketName);
   }
 }

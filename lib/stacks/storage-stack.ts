@@ -11,6 +11,7 @@ import { acknowledge } from '../compliance/acknowledgements';
 import { accessTagValue } from '../security/access';
 import { uploadsCorsRule, type CorsRuleSpec } from '../buckets/bucket-cors';
 import { bucketLifecycle } from '../buckets/bucket-lifecycle';
+import { addStackOutput } from './stack-outputs';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
 
@@ -113,6 +114,12 @@ export class StorageStack extends Stack {
       acknowledge(backups, 'backupsObjectLockOffByConfig');
     }
     this.backups = backups.bucket;
+
+    addStackOutput(this, 'Storage', 'UploadsBucketName', this.uploads.bucketName);
+    addStackOutput(this, 'Storage', 'ProcessedBucketName', this.processed.bucketName);
+    addStackOutput(this, 'Storage', 'QuarantineBucketName', this.quarantine.bucketName);
+    addStackOutput(this, 'Storage', 'BackupsBucketName', this.backups.bucketName);
+    addStackOutput(this, 'Storage', 'AccessLogsBucketName', this.accessLogs.bucketName);
   }
 
   private replicationTo(
