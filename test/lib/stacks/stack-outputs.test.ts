@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -142,5 +144,19 @@ describe.each(ALL_ENVS)('stack outputs (%s)', (env) => {
     );
     expect(replica.ReplicaKeyArn?.Value).toEqual(arnOf(stacks.replica, stacks.replica.replicaKey));
     expect(replica.ReplicaAccessLogsBucketName?.Value).toEqual({ Ref: expect.stringMatching(/^AccessLogs/) });
+  });
+});
+
+describe('docs/deploy.md "Read the outputs"', () => {
+  it('lists every output key in the row of its stack', () => {
+    const doc = readFileSync(join(__dirname, '../../../docs/deploy.md'), 'utf8');
+    const listed: Record<string, string[]> = {};
+    for (const [, part, cell] of doc.matchAll(/^\| `Stowage-<env>-(\w+)` +\|(.*)\|$/gm)) {
+      listed[part!] = [...cell!.matchAll(/`(\w+)`/g)].map((m) => m[1]!).filter((k) => /^[A-Z]/.test(k));
+    }
+    const expected = Object.fromEntries(
+      Object.entries(STACK_OUTPUTS).map(([part, outputs]) => [part, Object.keys(outputs)]),
+    );
+    expect(listed).toEqual(expected);
   });
 });
