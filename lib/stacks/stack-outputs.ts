@@ -2,8 +2,8 @@ import { CfnOutput, type Stack } from 'aws-cdk-lib';
 import type { StackPart } from '../config/naming';
 
 /**
- * The stack outputs users and the `stowage` CLI read after `cdk deploy`, by stack part: the one home of their keys
- * and descriptions. Keys are stable (set as the output's logical ID, never derived from a construct path) and no
+ * The stack outputs users read after `cdk deploy` (docs/deploy.md, "Read the outputs"), by stack part: the one home
+ * of their keys and descriptions. Keys are stable (set as the output's logical ID, never derived from a construct path) and no
  * output has an `exportName`: an export would couple other stacks to the value and block updates that change it.
  * The CloudFormation-generated values (bucket names, key ARNs) are what the outputs are for; the fixed names (the
  * results bus, the replica buckets) are output too, so one DescribeStacks per stack answers every question.
