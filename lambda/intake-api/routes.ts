@@ -1,5 +1,6 @@
 import type { ApiRequest, ApiResponse } from './api-types';
 import { extensionForContentType } from './content-types';
+import { createDownloadUpload } from './download-upload';
 import { createGetUploadStatus } from './get-upload-status';
 import { internalError, methodNotAllowed, notFound, unauthorized } from './http-responses';
 import type { IntakeDependencies } from './intake-dependencies';
@@ -10,9 +11,11 @@ export const MAX_SUBJECT_LENGTH = 255;
 
 const UPLOADS_PATH = /^\/uploads$/;
 const UPLOAD_PATH = /^\/uploads\/([^/]+)$/;
+const DOWNLOAD_PATH = /^\/uploads\/([^/]+)\/download$/;
 
 /**
- * The intake HTTP API, independent of API Gateway: `POST /uploads` and `GET /uploads/{uploadId}`. Built once per
+ * The intake HTTP API, independent of API Gateway: `POST /uploads`, `GET /uploads/{uploadId}` and
+ * `GET /uploads/{uploadId}/download`. Built once per
  * process (it validates the config and prepares its parsers), then called per request. Never throws: anything
  * unexpected is logged and answered with a 500 that carries only the request id.
  */
@@ -22,6 +25,7 @@ export function createIntakeApi(deps: IntakeDependencies): (request: ApiRequest)
     throw new Error(`allowed content types without a key extension: ${missing.join(', ')}`);
   const presignUpload = createPresignUpload(deps);
   const getUploadStatus = createGetUploadStatus(deps);
+  const downloadUpload = createDownloadUpload(deps);
 
   return async (request) => {
     const { subject } = request;
@@ -35,6 +39,11 @@ export function createIntakeApi(deps: IntakeDependencies): (request: ApiRequest)
       if (uploadPath?.[1] !== undefined) {
         if (request.method !== 'GET') return methodNotAllowed(['GET']);
         return await getUploadStatus(uploadPath[1], subject);
+      }
+      const downloadPath = DOWNLOAD_PATH.exec(request.path);
+      if (downloadPath?.[1] !== undefined) {
+        if (request.method !== 'GET') return methodNotAllowed(['GET']);
+        return await downloadUpload(downloadPath[1], subject);
       }
       return notFound();
     } catch (error) {

@@ -49,8 +49,8 @@ const ACCESS_LOG_FIELDS = {
 };
 
 /**
- * The presign/status HTTP API (docs/architecture.md, upload flow): `POST /uploads` and
- * `GET /uploads/{uploadId}`, both behind a JWT authorizer, on a `$default` stage with throttling and
+ * The presign/status/download HTTP API (docs/architecture.md, upload flow): `POST /uploads`,
+ * `GET /uploads/{uploadId}` and `GET /uploads/{uploadId}/download`, all behind a JWT authorizer, on a `$default` stage with throttling and
  * JSON access logs. Nothing else is routed.
  */
 export class IntakeHttpApi extends Construct {
@@ -104,6 +104,12 @@ export class IntakeHttpApi extends Construct {
     this.api.addRoutes({ path: '/uploads', methods: [apigwv2.HttpMethod.POST], integration, authorizer });
     this.api.addRoutes({
       path: '/uploads/{uploadId}',
+      methods: [apigwv2.HttpMethod.GET],
+      integration,
+      authorizer,
+    });
+    this.api.addRoutes({
+      path: '/uploads/{uploadId}/download',
       methods: [apigwv2.HttpMethod.GET],
       integration,
       authorizer,

@@ -4,7 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { UPLOADS_PREFIX } from '../../core/contracts/upload-key';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '../../core/contracts/upload-key';
 import { acknowledgeResolved } from '../compliance/acknowledgements';
 import type { StowageFunction } from '../constructs/stowage-function';
 
@@ -46,6 +46,20 @@ export function allowPresigningUploads(fn: StowageFunction, resources: IntakeRes
   fn.role.addToPrincipalPolicy(
     keyThroughS3Statement(fn, 'EncryptUploads', resources.uploadsKey, ['kms:GenerateDataKey']),
   );
+}
+
+/**
+ * Intake API: sign download URLs of processed objects (`GET /uploads/{uploadId}/download`). S3 authorizes the
+ * browser's GET as the signing role, so the role itself may read `processed/` (never uploads, quarantine or backups)
+ * and decrypt with the processed key through S3 only.
+ */
+export function allowSigningDownloads(
+  fn: StowageFunction,
+  processedBucket: s3.IBucket,
+  processedKey: kms.IKey,
+): void {
+  allowObjectActions(fn, 'SignDownloads', processedBucket, PROCESSED_PREFIX, ['s3:GetObject']);
+  fn.role.addToPrincipalPolicy(keyThroughS3Statement(fn, 'DecryptDownloads', processedKey, ['kms:Decrypt']));
 }
 
 /** Scan: read and tag uploads (listing the versions of a key), update status records, publish verdicts on `bus`. */

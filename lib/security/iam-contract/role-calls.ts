@@ -117,6 +117,8 @@ export function contractRoles(config: StowageConfig, resources: ContractResource
           ServerSideEncryption: 'aws:kms',
           SSEKMSKeyId: key('uploads'),
         }),
+        // The browser's GET of a presigned download URL, signed by the role (S3 decrypts with the processed key).
+        s3('GetObject', { Bucket: buckets.processed, Key: processedKey }),
       ]),
     ],
     [

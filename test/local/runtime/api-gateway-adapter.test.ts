@@ -396,6 +396,8 @@ describe('API Gateway adapter in front of the real intake handler', () => {
         maxUploadBytes: 10 * 1024 * 1024,
         allowedContentTypes: ['application/pdf'],
         presignExpirySeconds: 900,
+        processedBucket: 'processed',
+        downloadExpirySeconds: 300,
       },
       // Presigning signs locally and sends nothing; the mock proves it.
       s3: new S3Client({

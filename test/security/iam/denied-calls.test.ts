@@ -138,6 +138,27 @@ describe.each(['dev', 'prod'] as const)('calls that must never be allowed (%s)',
     ).toBe('ExplicitlyDenied');
   });
 
+  it('the intake API role reads processed/ only (download URLs): never uploads, quarantine, backups or manifests elsewhere', async () => {
+    const api = role('Intake', 'ApiHandlerRole');
+    expect(await verdictOf(deployment, api, get(processed(), 'processed/user-1/2026/11/23/u1.png'))).toBe(
+      'Allowed',
+    );
+    for (const call of [
+      get(uploads(), 'uploads/user-1/2026/11/23/u1.png'),
+      get(quarantine(), 'quarantine/u1/a.exe'),
+      get(backups(), 'backups/main-db/20261123/x.dump'),
+      get(processed(), 'elsewhere/u1.png'),
+    ]) {
+      expect(await verdictOf(deployment, api, call)).not.toBe('Allowed');
+    }
+    for (const tags of [{ 'scan-status': 'CLEAN' }, { 'scan-status': 'INFECTED' }]) {
+      expect(await verdictOf(deployment, api, get(uploads(), 'uploads/user-1/u1.png'), tags)).not.toBe(
+        'Allowed',
+      );
+    }
+    expect(await verdictOf(deployment, api, put(processed(), 'processed/user-1/u1.png'))).not.toBe('Allowed');
+  });
+
   it('the operations handler passes the quarantine read gate (tagged), the pipeline does not', async () => {
     const operations = role('Operations', 'OperationsOperationsHandlerRole');
     expect(operations.tags['stowage:access']).toBe(`${envName}:operations`);
