@@ -24,8 +24,9 @@ function isQueryPresigner(signer: unknown): signer is QueryPresigner {
  * A presigned GET URL of one object, signed by the S3 client's credentials (SigV4 query signing), without the
  * `@aws-sdk/s3-request-presigner` package: the command runs through the client's own middleware (endpoint, path or
  * virtual-host style, query of `VersionId` and `Response*` overrides, `host` header) up to the point where it would
- * be signed and sent; there the request is taken, its headers reduced to `host` (a browser sends no other), and
- * signed with the client's own signer as a query-string presign. No request is sent.
+ * be signed and sent; there the request is taken, its headers reduced to `host` (a browser sends no other) and
+ * the unsigned-payload marker, and signed with the client's own signer as a query-string presign. No request is
+ * sent.
  */
 export async function presignGetObjectUrl(
   s3: S3Client,
@@ -45,7 +46,8 @@ export async function presignGetObjectUrl(
   await command.resolveMiddleware(s3.middlewareStack, s3.config, {})({ input: command.input });
   if (!captured) throw new Error('GetObject was not serialized');
   const host = captured.headers.host ?? captured.headers.Host ?? captured.hostname;
-  const request: HttpRequest = { ...captured, headers: { host } };
+  // A presigned URL signs no payload (S3's UNSIGNED-PAYLOAD); the header is taken into the query by the signer.
+  const request: HttpRequest = { ...captured, headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } };
   const signer: unknown = await s3.config.signer();
   if (!isQueryPresigner(signer)) throw new Error('the S3 client signer cannot presign');
   return urlOf(await signer.presign(request, { expiresIn: expiresInSeconds }));
