@@ -4,6 +4,7 @@ import { createDownloadUpload } from './download-upload';
 import { createGetUploadStatus } from './get-upload-status';
 import { internalError, methodNotAllowed, notFound, unauthorized } from './http-responses';
 import type { IntakeDependencies } from './intake-dependencies';
+import { createListUploads } from './list-uploads';
 import { createPresignUpload } from './presign-upload';
 
 /** Longest JWT subject accepted; a longer one is not a subject any identity provider issues. */
@@ -14,7 +15,7 @@ const UPLOAD_PATH = /^\/uploads\/([^/]+)$/;
 const DOWNLOAD_PATH = /^\/uploads\/([^/]+)\/download$/;
 
 /**
- * The intake HTTP API, independent of API Gateway: `POST /uploads`, `GET /uploads/{uploadId}` and
+ * The intake HTTP API, independent of API Gateway: `POST /uploads`, `GET /uploads`, `GET /uploads/{uploadId}` and
  * `GET /uploads/{uploadId}/download`. Built once per
  * process (it validates the config and prepares its parsers), then called per request. Never throws: anything
  * unexpected is logged and answered with a 500 that carries only the request id.
@@ -26,13 +27,15 @@ export function createIntakeApi(deps: IntakeDependencies): (request: ApiRequest)
   const presignUpload = createPresignUpload(deps);
   const getUploadStatus = createGetUploadStatus(deps);
   const downloadUpload = createDownloadUpload(deps);
+  const listUploads = createListUploads(deps);
 
   return async (request) => {
     const { subject } = request;
     if (!subject || subject.length > MAX_SUBJECT_LENGTH) return unauthorized();
     try {
       if (UPLOADS_PATH.test(request.path)) {
-        if (request.method !== 'POST') return methodNotAllowed(['POST']);
+        if (request.method === 'GET') return await listUploads(request, subject);
+        if (request.method !== 'POST') return methodNotAllowed(['GET', 'POST']);
         return await presignUpload(request, subject);
       }
       const uploadPath = UPLOAD_PATH.exec(request.path);

@@ -49,7 +49,7 @@ const ACCESS_LOG_FIELDS = {
 };
 
 /**
- * The presign/status/download HTTP API (docs/architecture.md, upload flow): `POST /uploads`,
+ * The presign/list/status/download HTTP API (docs/architecture.md, upload flow): `POST /uploads`, `GET /uploads`,
  * `GET /uploads/{uploadId}` and `GET /uploads/{uploadId}/download`, all behind a JWT authorizer, on a `$default` stage with throttling and
  * JSON access logs. Nothing else is routed.
  */
@@ -101,7 +101,12 @@ export class IntakeHttpApi extends Construct {
     const integration = new HttpLambdaIntegration('Handler', props.handler, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
     });
-    this.api.addRoutes({ path: '/uploads', methods: [apigwv2.HttpMethod.POST], integration, authorizer });
+    this.api.addRoutes({
+      path: '/uploads',
+      methods: [apigwv2.HttpMethod.POST, apigwv2.HttpMethod.GET],
+      integration,
+      authorizer,
+    });
     this.api.addRoutes({
       path: '/uploads/{uploadId}',
       methods: [apigwv2.HttpMethod.GET],

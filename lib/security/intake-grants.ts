@@ -5,6 +5,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '../../core/contracts/upload-key';
+import { STATUS_TABLE_OWNER_INDEX } from '../../core/status/status-table';
 import { acknowledgeResolved } from '../compliance/acknowledgements';
 import type { StowageFunction } from '../constructs/stowage-function';
 
@@ -39,9 +40,19 @@ export interface MoveDestination {
   readonly readCopies: boolean;
 }
 
-/** Intake API: presign uploads (S3 checks the signing role when the client posts), create and read status records. */
+/**
+ * Intake API: presign uploads (S3 checks the signing role when the client posts), create and read status records,
+ * and list one owner's records through the owner index (the index's ARN only: no Query of the table itself).
+ */
 export function allowPresigningUploads(fn: StowageFunction, resources: IntakeResources): void {
   allowStatusRecords(fn.role, resources, ['dynamodb:PutItem', 'dynamodb:GetItem']);
+  fn.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ListOwnRecords',
+      actions: ['dynamodb:Query'],
+      resources: [`${resources.statusTable.tableArn}/index/${STATUS_TABLE_OWNER_INDEX}`],
+    }),
+  );
   allowObjectActions(fn, 'PresignUploads', resources.uploadsBucket, UPLOADS_PREFIX, ['s3:PutObject']);
   fn.role.addToPrincipalPolicy(
     keyThroughS3Statement(fn, 'EncryptUploads', resources.uploadsKey, ['kms:GenerateDataKey']),

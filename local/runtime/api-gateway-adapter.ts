@@ -33,6 +33,7 @@ export type HttpApiAuthorizer = (authorization: string | undefined) => Promise<J
 /** The intake HTTP API's routes (lib/constructs/intake-http-api.ts), as API Gateway names them. */
 export const INTAKE_ROUTE_KEYS = [
   'POST /uploads',
+  'GET /uploads',
   'GET /uploads/{uploadId}',
   'GET /uploads/{uploadId}/download',
 ] as const;

@@ -330,7 +330,7 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
       template().hasResource('AWS::DynamoDB::Table', {
         Properties: {
           KeySchema: [{ AttributeName: 'uploadId', KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: 'uploadId', AttributeType: 'S' }],
+          AttributeDefinitions: Match.arrayWith([{ AttributeName: 'uploadId', AttributeType: 'S' }]),
           BillingMode: 'PAY_PER_REQUEST',
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
@@ -342,10 +342,36 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
     });
   });
 
+  describe('status table owner index', () => {
+    it('lists one owner’s records by time (owner, createdAt; all attributes), the table keeping its logical id', () => {
+      const tables = template().findResources('AWS::DynamoDB::Table');
+      expect(Object.keys(tables).filter((id) => /^StatusTable/.test(id))).toHaveLength(1);
+      template().hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'uploadId', KeyType: 'HASH' }],
+        AttributeDefinitions: [
+          { AttributeName: 'uploadId', AttributeType: 'S' },
+          { AttributeName: 'owner', AttributeType: 'S' },
+          { AttributeName: 'createdAt', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'owner-createdAt',
+            KeySchema: [
+              { AttributeName: 'owner', KeyType: 'HASH' },
+              { AttributeName: 'createdAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      });
+    });
+  });
+
   describe('HTTP API', () => {
-    it('routes exactly POST /uploads, GET /uploads/{uploadId}(/download), all behind the JWT authorizer', () => {
+    it('routes exactly POST and GET /uploads, GET /uploads/{uploadId}(/download), all behind the JWT authorizer', () => {
       const routes = Object.values(template().findResources('AWS::ApiGatewayV2::Route'));
       expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+        'GET /uploads',
         'GET /uploads/{uploadId}',
         'GET /uploads/{uploadId}/download',
         'POST /uploads',
@@ -500,6 +526,15 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
           Resource: objectsUnder(env, stacks.storage.processed, 'processed/'),
         }),
       ]);
+      expect(statements.find((s) => s.Sid === 'ListOwnRecords')).toMatchObject({
+        Action: 'dynamodb:Query',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [{ 'Fn::GetAtt': [expect.stringMatching(/^StatusTable/), 'Arn'] }, '/index/owner-createdAt'],
+          ],
+        },
+      });
       expect(statements.find((s) => s.Sid === 'DecryptDownloads')).toMatchObject({
         Action: 'kms:Decrypt',
         Condition: { StringEquals: { 'kms:ViaService': expect.stringMatching(/^s3\./) } },

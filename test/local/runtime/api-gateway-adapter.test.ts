@@ -272,11 +272,12 @@ describe('API Gateway adapter: result → HTTP response', () => {
 
 describe('API Gateway adapter: what never reaches the handler', () => {
   it.each([
-    ['GET /uploads', 'GET', '/uploads', 'POST'],
+    ['PUT /uploads', 'PUT', '/uploads', 'POST, GET'],
+    ['POST /uploads/{id}/download', 'POST', '/uploads/x/download', 'GET'],
     ['POST /uploads/{id}', 'POST', '/uploads/x', 'GET'],
     ['DELETE /uploads/{id}', 'DELETE', '/uploads/x', 'GET'],
     ['HEAD /uploads/{id}', 'HEAD', '/uploads/x', 'GET'],
-    ['OPTIONS', 'OPTIONS', '/uploads', 'POST'],
+    ['OPTIONS', 'OPTIONS', '/uploads', 'POST, GET'],
   ])(
     'answers %s (a known path, a wrong method) with 405 and Allow before the authorizer',
     async (_case, method, path, allow) => {

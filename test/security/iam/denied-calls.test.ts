@@ -3,7 +3,7 @@ import type { Verdict } from '../../../lib/security/iam-contract/evaluate';
 import type { SdkCall } from '../../../lib/security/iam-contract/sdk-call';
 import { decisionsFor } from './contract-assertions';
 import type { SynthesizedDeployment } from './deployment';
-import { bucketName, roleOf, synthesizedDeployment } from './deployment';
+import { bucketName, roleOf, synthesizedDeployment, templateContractResources } from './deployment';
 
 /** A consumer: an app role of the account with the default trust and a broad policy, not tagged by Stowage. */
 function consumerRole(deployment: SynthesizedDeployment): RoleModel {
@@ -157,6 +157,20 @@ describe.each(['dev', 'prod'] as const)('calls that must never be allowed (%s)',
       );
     }
     expect(await verdictOf(deployment, api, put(processed(), 'processed/user-1/u1.png'))).not.toBe('Allowed');
+  });
+
+  it('the intake API role lists through the owner index only: no Query of the table, no Scan', async () => {
+    const api = role('Intake', 'ApiHandlerRole');
+    const TableName = templateContractResources(deployment).statusTable;
+    const call = (command: string, IndexName?: string): SdkCall => ({
+      service: 'dynamodb',
+      command,
+      input: { TableName, ...(IndexName ? { IndexName } : {}) },
+    });
+    expect(await verdictOf(deployment, api, call('QueryCommand', 'owner-createdAt'))).toBe('Allowed');
+    expect(await verdictOf(deployment, api, call('QueryCommand'))).not.toBe('Allowed');
+    expect(await verdictOf(deployment, api, call('ScanCommand'))).not.toBe('Allowed');
+    expect(await verdictOf(deployment, api, call('ScanCommand', 'owner-createdAt'))).not.toBe('Allowed');
   });
 
   it('the operations handler passes the quarantine read gate (tagged), the pipeline does not', async () => {

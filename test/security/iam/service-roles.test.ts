@@ -41,6 +41,8 @@ async function intakeApiCalls(envName: 'dev' | 'prod'): Promise<SdkCall[]> {
     statusCode: number;
   };
   expect(status.statusCode).toBe(200);
+  const listed = (await loaded.handler(httpApiEvent({ rawPath: '/uploads' }), {})) as { statusCode: number };
+  expect(listed.statusCode).toBe(200);
   // The pipeline processes it; the owner asks for a download URL, the browser GETs it (signed by the role).
   const record = table.items.get(presigned.uploadId)!;
   const processedKey = String(record.uploadKey).replace(/^uploads\//, 'processed/');
@@ -128,10 +130,16 @@ async function operationsCalls(envName: 'dev' | 'prod'): Promise<SdkCall[]> {
 describe.each(['dev', 'prod'] as const)(
   'handler roles in %s: every call the handler makes is allowed',
   (envName) => {
-    it('intake API (presign, status record, the presigned POST, status read, the presigned download GET)', async () => {
+    it('intake API (presign, status record, the presigned POST, status read, list, the presigned download GET)', async () => {
       const deployment = synthesizedDeployment(envName);
       const calls = await intakeApiCalls(envName);
-      expect(commandNames(calls)).toEqual(['dynamodb Get', 'dynamodb Put', 's3 GetObject', 's3 PutObject']);
+      expect(commandNames(calls)).toEqual([
+        'dynamodb Get',
+        'dynamodb Put',
+        'dynamodb Query',
+        's3 GetObject',
+        's3 PutObject',
+      ]);
       const decisions = await decisionsFor(
         roleOf(deployment, 'Intake', 'ApiHandlerRole'),
         calls,
