@@ -331,6 +331,38 @@ describe('local mode with its own RGW (bluestore) and clamd', () => {
     expect(othersUpload.status).toBe(404);
   });
 
+  it('lists the caller’s uploads newest first, one page at a time, filtered by status, and nobody else’s', async () => {
+    // Arrange
+    const { quarantined, processed } = kept;
+    if (!quarantined || !processed) throw new Error('the upload tests did not run');
+    const get = async (query: string, bearer = token) => {
+      const response = await fetch(`${running().apiUrl}/uploads${query}`, {
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as { uploads: UploadStatusView[]; nextCursor?: string },
+      };
+    };
+
+    // Act
+    const first = await get('?limit=1');
+    const second = await get(`?limit=1&cursor=${first.body.nextCursor}`);
+    const onlyProcessed = await get('?status=processed');
+    const other = await get('', await running().mintToken('someone-else'));
+    const tampered = await get(`?cursor=${first.body.nextCursor}x`);
+
+    // Assert
+    expect(first.status).toBe(200);
+    expect(first.body.uploads.map((u) => u.uploadId)).toEqual([quarantined.uploadId]);
+    expect(second.body.uploads.map((u) => u.uploadId)).toEqual([processed.uploadId]);
+    expect(onlyProcessed.body.uploads.map((u) => [u.uploadId, u.status])).toEqual([
+      [processed.uploadId, 'processed'],
+    ]);
+    expect(other).toEqual({ status: 200, body: { uploads: [] } });
+    expect(tampered.status).toBe(400);
+  });
+
   it.each([
     ['no token', async (): Promise<string | undefined> => undefined],
     ['a forged token', forgedToken],
