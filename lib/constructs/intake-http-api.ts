@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 export interface IntakeHttpApiProps {
-  /** The handler behind both routes. */
+  /** The handler behind every route. */
   readonly handler: lambda.IFunction;
   /** Issuer (`iss`) of accepted JWTs. */
   readonly jwtIssuer: string;
