@@ -28,6 +28,8 @@ export const HANDLER_ENV = {
   ALLOWED_CONTENT_TYPES: 'STOWAGE_ALLOWED_CONTENT_TYPES',
   /** Presigned POST lifetime in seconds. */
   PRESIGN_EXPIRY_SECONDS: 'STOWAGE_PRESIGN_EXPIRY_SECONDS',
+  /** Presigned download (GET) URL lifetime in seconds. */
+  DOWNLOAD_EXPIRY_SECONDS: 'STOWAGE_DOWNLOAD_EXPIRY_SECONDS',
   /** maxReceiveCount of the queue feeding the handler: its last failing delivery records the dead-letter reason. */
   DLQ_MAX_RECEIVE_COUNT: 'STOWAGE_DLQ_MAX_RECEIVE_COUNT',
   /** `host:port` of a clamd (fleet); unset = ClamAV engine off. */

@@ -1,13 +1,23 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   DEFAULT_STATUS_TTL_DAYS,
+  STATUS_TABLE_OWNER_INDEX,
+  STATUS_TABLE_OWNER_INDEX_PARTITION_KEY,
+  STATUS_TABLE_OWNER_INDEX_SORT_KEY,
   STATUS_TABLE_PARTITION_KEY,
   STATUS_TABLE_TTL_ATTRIBUTE,
 } from './status-table';
 import { removedFields, toStatusRecord, updatableFields, updateApplies } from './status-record-fields';
-import { StatusConflictError, StatusNotFoundError } from './upload-status';
-import type { StatusRecord, StatusStore, StatusUpdate, UploadStatus } from './upload-status';
+import { listPositionOf, StatusConflictError, StatusNotFoundError } from './upload-status';
+import type {
+  OwnerListPage,
+  OwnerListQuery,
+  StatusRecord,
+  StatusStore,
+  StatusUpdate,
+  UploadStatus,
+} from './upload-status';
 
 export interface DynamoDbStatusStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -144,6 +154,48 @@ export class DynamoDbStatusStore implements StatusStore {
     );
     if (!output.Attributes) throw new Error(`UpdateItem on ${uploadId} returned no attributes`);
     return toStatusRecord(output.Attributes);
+  }
+
+  /**
+   * Queries STATUS_TABLE_OWNER_INDEX newest first (ScanIndexForward=false). A status filter is applied after the
+   * read, so a query page may hold fewer matches than asked: pages are read until `limit` matches or the end.
+   * The next position is the last returned record's keys (any item's keys are a valid ExclusiveStartKey).
+   * Eventually consistent, as every GSI read is: a record created a moment ago may appear a moment later.
+   */
+  async listByOwner(owner: string, query: OwnerListQuery): Promise<OwnerListPage> {
+    const records: StatusRecord[] = [];
+    let start: Record<string, unknown> | undefined = query.after && {
+      [STATUS_TABLE_PARTITION_KEY]: query.after.uploadId,
+      [STATUS_TABLE_OWNER_INDEX_PARTITION_KEY]: query.after.owner,
+      [STATUS_TABLE_OWNER_INDEX_SORT_KEY]: query.after.createdAt,
+    };
+    const names: Record<string, string> = { '#owner': STATUS_TABLE_OWNER_INDEX_PARTITION_KEY };
+    const values: Record<string, unknown> = { ':owner': owner };
+    if (query.status) {
+      names['#status'] = 'status';
+      values[':status'] = query.status;
+    }
+    let more = true;
+    while (records.length < query.limit && more) {
+      const output = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: STATUS_TABLE_OWNER_INDEX,
+          KeyConditionExpression: '#owner = :owner',
+          ...(query.status ? { FilterExpression: '#status = :status' } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: query.limit - records.length,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of output.Items ?? []) records.push(toStatusRecord(item));
+      start = output.LastEvaluatedKey;
+      more = start !== undefined;
+    }
+    const last = records[records.length - 1];
+    return more && last ? { records, next: listPositionOf(last) } : { records };
   }
 
   private async readExisting(uploadId: string): Promise<StatusRecord> {

@@ -5,8 +5,15 @@ import {
   withoutRemovedFields,
   withoutUndefined,
 } from './status-record-fields';
-import { StatusConflictError, StatusNotFoundError } from './upload-status';
-import type { StatusRecord, StatusStore, StatusUpdate, UploadStatus } from './upload-status';
+import { pageOfRecords, StatusConflictError, StatusNotFoundError } from './upload-status';
+import type {
+  OwnerListPage,
+  OwnerListQuery,
+  StatusRecord,
+  StatusStore,
+  StatusUpdate,
+  UploadStatus,
+} from './upload-status';
 
 export interface MemoryStatusStoreOptions {
   /** Clock for `updatedAt`. Default: the system clock. */
@@ -50,5 +57,10 @@ export class MemoryStatusStore implements StatusStore {
     );
     this.records.set(uploadId, next);
     return withoutUndefined(next);
+  }
+
+  async listByOwner(owner: string, query: OwnerListQuery): Promise<OwnerListPage> {
+    const page = pageOfRecords(this.records.values(), owner, query);
+    return { ...page, records: page.records.map((r) => withoutUndefined(r)) };
   }
 }

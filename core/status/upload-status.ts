@@ -91,6 +91,66 @@ export interface StatusStore {
     expectedStatus?: readonly UploadStatus[],
     expectedVersionId?: string,
   ): Promise<StatusRecord>;
+  /**
+   * One page of `owner`'s records, newest first (`createdAt`, then `uploadId`, descending), optionally of one
+   * status. `query.after` must be a position of the same owner (the caller checks it).
+   */
+  listByOwner(owner: string, query: OwnerListQuery): Promise<OwnerListPage>;
+}
+
+/** Where a listing of one owner's records goes on: after the record with this `createdAt` and `uploadId`. */
+export interface OwnerListPosition {
+  readonly owner: string;
+  readonly createdAt: string;
+  readonly uploadId: string;
+}
+
+/** One page of an owner's records, newest first (`createdAt`, then `uploadId`, descending). */
+export interface OwnerListPage {
+  readonly records: readonly StatusRecord[];
+  /** Where the next page starts; absent on the last page. */
+  readonly next?: OwnerListPosition;
+}
+
+export interface OwnerListQuery {
+  /** Most records on the page (1 or more). */
+  readonly limit: number;
+  /** Only records in this status. */
+  readonly status?: UploadStatus;
+  /** Continue after this position (the `next` of the previous page, of the same owner). */
+  readonly after?: OwnerListPosition;
+}
+
+/** The position right after `record` in an owner listing. */
+export function listPositionOf(record: StatusRecord): OwnerListPosition {
+  return { owner: record.owner, createdAt: record.createdAt, uploadId: record.uploadId };
+}
+
+/** Newest first: `createdAt` descending, then `uploadId` descending (a total order even for equal times). */
+export function compareNewestFirst(a: OwnerListPosition, b: OwnerListPosition): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  return a.uploadId === b.uploadId ? 0 : a.uploadId < b.uploadId ? 1 : -1;
+}
+
+/**
+ * An owner listing over records in memory (the memory and file stores): the owner's records, filtered, sorted
+ * newest first, from after `query.after`, at most `query.limit`, with `next` when more may follow.
+ */
+export function pageOfRecords(
+  records: Iterable<StatusRecord>,
+  owner: string,
+  query: OwnerListQuery,
+): OwnerListPage {
+  const after = query.after;
+  const matching = [...records]
+    .filter((r) => r.owner === owner && (!query.status || r.status === query.status))
+    .filter((r) => !after || compareNewestFirst(listPositionOf(r), after) > 0)
+    .sort((a, b) => compareNewestFirst(listPositionOf(a), listPositionOf(b)));
+  const page = matching.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return matching.length > page.length && last
+    ? { records: page, next: listPositionOf(last) }
+    : { records: page };
 }
 
 export class StatusConflictError extends Error {

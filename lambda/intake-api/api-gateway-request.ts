@@ -23,8 +23,15 @@ export function toApiRequest(event: APIGatewayProxyEventV2WithJWTAuthorizer): Ap
   return {
     method: requestContext.http.method.toUpperCase(),
     path,
+    ...(event.queryStringParameters ? { query: definedValues(event.queryStringParameters) } : {}),
     body,
     subject: typeof sub === 'string' && sub !== '' ? sub : undefined,
     requestId: requestContext.requestId,
   };
+}
+
+function definedValues(parameters: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(parameters).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }

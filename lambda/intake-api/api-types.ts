@@ -6,6 +6,8 @@ export interface ApiRequest {
   readonly method: string;
   /** Path without the stage prefix, still percent-encoded, e.g. `/uploads/3f1c…`. */
   readonly path: string;
+  /** Query string parameters (decoded; a repeated name's values joined by commas, as API Gateway does). */
+  readonly query?: Readonly<Record<string, string>>;
   /** The request body as text; undefined when there is none. */
   readonly body?: string;
   /** The caller's verified JWT `sub`; undefined when the authorizer gave none. */

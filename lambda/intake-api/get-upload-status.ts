@@ -5,7 +5,7 @@ import { jsonResponse, notFound } from './http-responses';
 import type { IntakeDependencies } from './intake-dependencies';
 
 /** Upload ids are issued by crypto.randomUUID: lower-case UUIDs. Anything else cannot exist. */
-const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * `200` body of `GET /uploads/{uploadId}`: what the owner may see. No owner, uploads or quarantine keys, version ids

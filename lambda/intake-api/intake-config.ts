@@ -5,6 +5,13 @@
  */
 export const PRESIGN_EXPIRY_BOUNDS = { min: 60, max: 900 } as const;
 
+/**
+ * Bounds of a presigned download URL's lifetime, in seconds: long enough for a browser or an app to start the GET,
+ * short enough that a leaked link (a log, a shared screen) is soon useless. Checked by the env config
+ * (lib/config/schema/intake.ts) and by the handler's environment parser.
+ */
+export const DOWNLOAD_EXPIRY_BOUNDS = { min: 60, max: 3600 } as const;
+
 /** What the intake API core needs to know, from the handler environment (Lambda) or local mode's own config. */
 export interface IntakeConfig {
   /** The uploads bucket. */
@@ -17,4 +24,8 @@ export interface IntakeConfig {
   readonly allowedContentTypes: readonly string[];
   /** Lifetime of a presigned POST, in seconds (within PRESIGN_EXPIRY_BOUNDS). */
   readonly presignExpirySeconds: number;
+  /** The processed bucket: `GET /uploads/{uploadId}/download` presigns reads of its objects. */
+  readonly processedBucket: string;
+  /** Lifetime of a presigned download URL, in seconds (within DOWNLOAD_EXPIRY_BOUNDS). */
+  readonly downloadExpirySeconds: number;
 }

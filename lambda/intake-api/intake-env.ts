@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HANDLER_ENV } from '../../core/contracts/handler-env';
 import { extensionForContentType } from './content-types';
-import { PRESIGN_EXPIRY_BOUNDS, type IntakeConfig } from './intake-config';
+import { DOWNLOAD_EXPIRY_BOUNDS, PRESIGN_EXPIRY_BOUNDS, type IntakeConfig } from './intake-config';
 
 /** Largest object a presigned POST can upload (5 GiB). */
 export const PRESIGNED_POST_MAX_BYTES = 5 * 1024 ** 3;
@@ -29,10 +29,11 @@ const contentTypeList = z
     }
   });
 
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
+
 const intakeEnvSchema = z.object({
-  [HANDLER_ENV.UPLOADS_BUCKET]: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+  [HANDLER_ENV.UPLOADS_BUCKET]: bucketName,
+  [HANDLER_ENV.PROCESSED_BUCKET]: bucketName,
   [HANDLER_ENV.UPLOADS_KEY_ARN]: z
     .string()
     .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'must be a KMS key ARN'),
@@ -40,6 +41,7 @@ const intakeEnvSchema = z.object({
   [HANDLER_ENV.MAX_UPLOAD_BYTES]: wholeNumber(1, PRESIGNED_POST_MAX_BYTES),
   [HANDLER_ENV.ALLOWED_CONTENT_TYPES]: contentTypeList,
   [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: wholeNumber(PRESIGN_EXPIRY_BOUNDS.min, PRESIGN_EXPIRY_BOUNDS.max),
+  [HANDLER_ENV.DOWNLOAD_EXPIRY_SECONDS]: wholeNumber(DOWNLOAD_EXPIRY_BOUNDS.min, DOWNLOAD_EXPIRY_BOUNDS.max),
   [HANDLER_ENV.STATUS_RETENTION_DAYS]: wholeNumber(1, 36_500).optional(),
   [HANDLER_ENV.ENV_NAME]: z.string().min(1).optional(),
 });
@@ -75,6 +77,8 @@ export function parseIntakeEnv(env: Readonly<Record<string, string | undefined>>
       maxUploadBytes: values[HANDLER_ENV.MAX_UPLOAD_BYTES],
       allowedContentTypes: values[HANDLER_ENV.ALLOWED_CONTENT_TYPES],
       presignExpirySeconds: values[HANDLER_ENV.PRESIGN_EXPIRY_SECONDS],
+      processedBucket: values[HANDLER_ENV.PROCESSED_BUCKET],
+      downloadExpirySeconds: values[HANDLER_ENV.DOWNLOAD_EXPIRY_SECONDS],
     },
     statusTable: values[HANDLER_ENV.STATUS_TABLE],
     statusRetentionDays: values[HANDLER_ENV.STATUS_RETENTION_DAYS],

@@ -65,6 +65,8 @@ const base: EnvDefinition = {
     // A form is accepted again and again until it expires (each POST a new object version, quarantined as
     // `form-reused`): long enough for a person to pick a file and the browser to start the POST, no longer.
     presignExpirySeconds: 900,
+    // Anyone holding a download URL reads the file until it expires: minutes, shorter where the data is real.
+    downloadExpirySeconds: 900,
   },
   lifecycle: {
     uploads: { expirationDays: 30 },
@@ -150,7 +152,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
     ...base,
     account: undefined,
     cors: { allowedOrigins: ['https://staging.stowage.example.com'] },
-    uploads: { ...base.uploads, presignExpirySeconds: 600 },
+    uploads: { ...base.uploads, presignExpirySeconds: 600, downloadExpirySeconds: 600 },
     removalPolicy: 'retain',
     autoDeleteObjects: false,
     logRetentionDays: 90,
@@ -177,7 +179,7 @@ export const ENVIRONMENTS: Record<EnvName, EnvDefinition> = {
       // Nobody, not even an admin without governance bypass, can delete a backup in its first 30 days.
       backups: { ...base.lifecycle.backups, objectLockRetentionDays: 30 },
     },
-    uploads: { ...base.uploads, presignExpirySeconds: 300 },
+    uploads: { ...base.uploads, presignExpirySeconds: 300, downloadExpirySeconds: 300 },
     removalPolicy: 'retain',
     autoDeleteObjects: false,
     logRetentionDays: 365,

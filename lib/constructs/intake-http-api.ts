@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 export interface IntakeHttpApiProps {
-  /** The handler behind both routes. */
+  /** The handler behind every route. */
   readonly handler: lambda.IFunction;
   /** Issuer (`iss`) of accepted JWTs. */
   readonly jwtIssuer: string;
@@ -49,8 +49,8 @@ const ACCESS_LOG_FIELDS = {
 };
 
 /**
- * The presign/status HTTP API (docs/architecture.md, upload flow): `POST /uploads` and
- * `GET /uploads/{uploadId}`, both behind a JWT authorizer, on a `$default` stage with throttling and
+ * The presign/list/status/download HTTP API (docs/architecture.md, upload flow): `POST /uploads`, `GET /uploads`,
+ * `GET /uploads/{uploadId}` and `GET /uploads/{uploadId}/download`, all behind a JWT authorizer, on a `$default` stage with throttling and
  * JSON access logs. Nothing else is routed.
  */
 export class IntakeHttpApi extends Construct {
@@ -101,9 +101,20 @@ export class IntakeHttpApi extends Construct {
     const integration = new HttpLambdaIntegration('Handler', props.handler, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
     });
-    this.api.addRoutes({ path: '/uploads', methods: [apigwv2.HttpMethod.POST], integration, authorizer });
+    this.api.addRoutes({
+      path: '/uploads',
+      methods: [apigwv2.HttpMethod.POST, apigwv2.HttpMethod.GET],
+      integration,
+      authorizer,
+    });
     this.api.addRoutes({
       path: '/uploads/{uploadId}',
+      methods: [apigwv2.HttpMethod.GET],
+      integration,
+      authorizer,
+    });
+    this.api.addRoutes({
+      path: '/uploads/{uploadId}/download',
       methods: [apigwv2.HttpMethod.GET],
       integration,
       authorizer,

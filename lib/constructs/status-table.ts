@@ -3,6 +3,9 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
+  STATUS_TABLE_OWNER_INDEX,
+  STATUS_TABLE_OWNER_INDEX_PARTITION_KEY,
+  STATUS_TABLE_OWNER_INDEX_SORT_KEY,
   STATUS_TABLE_PARTITION_KEY,
   STATUS_TABLE_PARTITION_KEY_TYPE,
   STATUS_TABLE_TTL_ATTRIBUTE,
@@ -19,7 +22,8 @@ export interface StatusTableProps {
 }
 
 /**
- * The table of upload status records (core/status/status-table.ts holds its key and TTL attribute): on-demand,
+ * The table of upload status records (core/status/status-table.ts holds its keys, owner index and TTL attribute),
+ * with a global secondary index of each owner's records by time: on-demand,
  * point-in-time recovery, encrypted with a customer-managed key. The table is the construct's `Default` child, so
  * its logical ID is the one the construct's id gives (a renamed table would be replaced, and its records lost).
  */
@@ -44,6 +48,13 @@ export class StatusTable extends Construct {
       timeToLiveAttribute: STATUS_TABLE_TTL_ATTRIBUTE,
       deletionProtection: props.deletionProtection,
       removalPolicy: props.removalPolicy,
+    });
+    // One owner's uploads newest first (GET /uploads): all attributes, so a page needs no GetItem per record.
+    this.table.addGlobalSecondaryIndex({
+      indexName: STATUS_TABLE_OWNER_INDEX,
+      partitionKey: { name: STATUS_TABLE_OWNER_INDEX_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: STATUS_TABLE_OWNER_INDEX_SORT_KEY, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
     });
     acknowledge(this.table, 'statusTableCoveredByPitr');
   }

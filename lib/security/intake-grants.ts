@@ -4,7 +4,8 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { UPLOADS_PREFIX } from '../../core/contracts/upload-key';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '../../core/contracts/upload-key';
+import { STATUS_TABLE_OWNER_INDEX } from '../../core/status/status-table';
 import { acknowledgeResolved } from '../compliance/acknowledgements';
 import type { StowageFunction } from '../constructs/stowage-function';
 
@@ -39,13 +40,37 @@ export interface MoveDestination {
   readonly readCopies: boolean;
 }
 
-/** Intake API: presign uploads (S3 checks the signing role when the client posts), create and read status records. */
+/**
+ * Intake API: presign uploads (S3 checks the signing role when the client posts), create and read status records,
+ * and list one owner's records through the owner index (the index's ARN only: no Query of the table itself).
+ */
 export function allowPresigningUploads(fn: StowageFunction, resources: IntakeResources): void {
   allowStatusRecords(fn.role, resources, ['dynamodb:PutItem', 'dynamodb:GetItem']);
+  fn.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ListOwnRecords',
+      actions: ['dynamodb:Query'],
+      resources: [`${resources.statusTable.tableArn}/index/${STATUS_TABLE_OWNER_INDEX}`],
+    }),
+  );
   allowObjectActions(fn, 'PresignUploads', resources.uploadsBucket, UPLOADS_PREFIX, ['s3:PutObject']);
   fn.role.addToPrincipalPolicy(
     keyThroughS3Statement(fn, 'EncryptUploads', resources.uploadsKey, ['kms:GenerateDataKey']),
   );
+}
+
+/**
+ * Intake API: sign download URLs of processed objects (`GET /uploads/{uploadId}/download`). S3 authorizes the
+ * browser's GET as the signing role, so the role itself may read `processed/` (never uploads, quarantine or backups)
+ * and decrypt with the processed key through S3 only.
+ */
+export function allowSigningDownloads(
+  fn: StowageFunction,
+  processedBucket: s3.IBucket,
+  processedKey: kms.IKey,
+): void {
+  allowObjectActions(fn, 'SignDownloads', processedBucket, PROCESSED_PREFIX, ['s3:GetObject']);
+  fn.role.addToPrincipalPolicy(keyThroughS3Statement(fn, 'DecryptDownloads', processedKey, ['kms:Decrypt']));
 }
 
 /** Scan: read and tag uploads (listing the versions of a key), update status records, publish verdicts on `bus`. */

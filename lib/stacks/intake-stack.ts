@@ -29,7 +29,12 @@ import type { HandlerEnvironment, StowageFunctionProps } from '../constructs/sto
 import { StowageFunction } from '../constructs/stowage-function';
 import { grantAccessByTag } from '../security/access';
 import type { IntakeResources } from '../security/intake-grants';
-import { allowMovingUploads, allowPresigningUploads, allowScanningUploads } from '../security/intake-grants';
+import {
+  allowMovingUploads,
+  allowPresigningUploads,
+  allowScanningUploads,
+  allowSigningDownloads,
+} from '../security/intake-grants';
 import { addStackOutput } from './stack-outputs';
 import type { StowageStackProps } from './stowage-stack-props';
 import { removalPolicyOf } from './stowage-stack-props';
@@ -124,6 +129,8 @@ export class IntakeStack extends Stack {
         [HANDLER_ENV.ALLOWED_CONTENT_TYPES]: config.uploads.allowedContentTypes.join(','),
         [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: String(config.uploads.presignExpirySeconds),
         [HANDLER_ENV.STATUS_RETENTION_DAYS]: String(config.intake.statusRetentionDays),
+        [HANDLER_ENV.PROCESSED_BUCKET]: props.processedBucket.bucketName,
+        [HANDLER_ENV.DOWNLOAD_EXPIRY_SECONDS]: String(config.uploads.downloadExpirySeconds),
       }),
     );
     acknowledge(this.apiHandler.function, 'handlersOutsideVpc');
@@ -211,6 +218,7 @@ export class IntakeStack extends Stack {
       statusKey: this.keys.status,
     };
     allowPresigningUploads(this.apiHandler, resources);
+    allowSigningDownloads(this.apiHandler, props.processedBucket, this.keys.processed);
     allowScanningUploads(this.scanHandler, resources, this.resultsBus);
     allowMovingUploads(this.quarantineHandler, resources, {
       bucket: props.quarantineBucket,

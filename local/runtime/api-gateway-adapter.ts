@@ -31,7 +31,12 @@ export type HttpApiHandler = (
 export type HttpApiAuthorizer = (authorization: string | undefined) => Promise<JwtAuthorization>;
 
 /** The intake HTTP API's routes (lib/constructs/intake-http-api.ts), as API Gateway names them. */
-export const INTAKE_ROUTE_KEYS = ['POST /uploads', 'GET /uploads/{uploadId}'] as const;
+export const INTAKE_ROUTE_KEYS = [
+  'POST /uploads',
+  'GET /uploads',
+  'GET /uploads/{uploadId}',
+  'GET /uploads/{uploadId}/download',
+] as const;
 
 /** Largest request body passed to the handler: 1 MiB (a presign request is a few hundred bytes). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { KeyedSerializer } from '../../core/intake/keyed-serializer';
@@ -10,8 +10,15 @@ import {
   withoutRemovedFields,
   withoutUndefined,
 } from '../../core/status/status-record-fields';
-import { StatusConflictError, StatusNotFoundError } from '../../core/status/upload-status';
-import type { StatusRecord, StatusStore, StatusUpdate, UploadStatus } from '../../core/status/upload-status';
+import { pageOfRecords, StatusConflictError, StatusNotFoundError } from '../../core/status/upload-status';
+import type {
+  OwnerListPage,
+  OwnerListQuery,
+  StatusRecord,
+  StatusStore,
+  StatusUpdate,
+  UploadStatus,
+} from '../../core/status/upload-status';
 
 export interface FileStatusStoreOptions {
   /** Directory holding one JSON file per record; created when missing. Required. */
@@ -89,10 +96,28 @@ export class FileStatusStore implements StatusStore {
     });
   }
 
+  /** Reads every record of the directory (local mode holds a few thousand at most) and pages them in memory. */
+  async listByOwner(owner: string, query: OwnerListQuery): Promise<OwnerListPage> {
+    await this.ensureDir();
+    const records: StatusRecord[] = [];
+    for (const name of await readdir(this.dir)) {
+      if (!name.endsWith('.json') || name.startsWith('.')) continue;
+      const record = await this.readFile(path.join(this.dir, name));
+      if (record?.owner === owner) records.push(record);
+    }
+    return pageOfRecords(records, owner, query);
+  }
+
   private async read(uploadId: string): Promise<StatusRecord | undefined> {
+    const record = await this.readFile(this.fileOf(uploadId));
+    // A hashed file name could in theory collide: the record must be the one asked for.
+    return record?.uploadId === uploadId ? record : undefined;
+  }
+
+  private async readFile(file: string): Promise<StatusRecord | undefined> {
     let text: string;
     try {
-      text = await readFile(this.fileOf(uploadId), 'utf8');
+      text = await readFile(file, 'utf8');
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return undefined;
       throw error;
@@ -101,13 +126,9 @@ export class FileStatusStore implements StatusStore {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new Error(`status record ${this.fileOf(uploadId)} is not JSON: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new Error(`status record ${file} is not JSON: ${(error as Error).message}`, { cause: error });
     }
-    const record = toStatusRecord(parsed as Record<string, unknown>);
-    // A hashed file name could in theory collide: the record must be the one asked for.
-    return record.uploadId === uploadId ? record : undefined;
+    return toStatusRecord(parsed as Record<string, unknown>);
   }
 
   private async writeTemporary(record: StatusRecord): Promise<string> {

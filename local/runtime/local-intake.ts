@@ -46,6 +46,8 @@ export interface LocalIntakeOptions {
   readonly maxUploadBytes: number;
   /** Lifetime of a presigned POST, in seconds. Default 900. */
   readonly presignExpirySeconds?: number;
+  /** Lifetime of a presigned download URL, in seconds. Default 300. */
+  readonly downloadExpirySeconds?: number;
   /** Accept encrypted archive entries uninspected (config intake.scan). Default false: SUSPICIOUS. */
   readonly allowEncryptedArchiveEntries?: boolean;
   /** What an inconclusive GuardDuty result becomes. Default `ERROR`. */
@@ -126,6 +128,8 @@ export async function createLocalIntake(options: LocalIntakeOptions): Promise<Lo
       maxUploadBytes: options.maxUploadBytes,
       allowedContentTypes: options.allowedContentTypes,
       presignExpirySeconds: options.presignExpirySeconds ?? 900,
+      processedBucket: buckets.processed,
+      downloadExpirySeconds: options.downloadExpirySeconds ?? 300,
     },
     s3: clientFor('api'),
     statusStore,

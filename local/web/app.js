@@ -5,7 +5,9 @@
  *
  * Flow per file: check size and type against the config (no request when refused) → POST /uploads (Bearer
  * token) → POST the presigned form straight to S3 (every field, then `file` last) → poll GET /uploads/{id} with
- * backoff until processed, quarantined or error, or until POLL.timeoutMs (then a "Check again" button).
+ * backoff until processed, quarantined or error, or until POLL.timeoutMs (then a "Check again" button). A processed
+ * upload gets a "Download" button: each click asks GET /uploads/{id}/download for a fresh short-lived presigned URL
+ * and opens it (S3 answers with Content-Disposition: attachment, so the browser saves the file).
  */
 'use strict';
 
@@ -143,7 +145,19 @@
       'Check again',
     );
     retry.hidden = true;
-    item.append(head, statusLine, message, verdict, manifest, retry);
+    const download = element(
+      'button',
+      { type: 'button', class: 'download', 'data-testid': 'upload-download' },
+      'Download',
+    );
+    download.hidden = true;
+    download.addEventListener('click', () => {
+      void downloadUpload(item, download).catch((error) => {
+        showPageError(`Unexpected error while downloading ${file.name}: ${error && error.message}`);
+        throw error;
+      });
+    });
+    item.append(head, statusLine, message, verdict, manifest, download, retry);
     list.prepend(item);
     empty.hidden = true;
 
@@ -193,6 +207,7 @@
               ]
             : [],
         );
+        download.hidden = view.status !== 'processed';
       },
     };
   }
@@ -279,6 +294,25 @@
     });
     ui.setStatus('uploaded', 'Uploaded, scanning…');
     await followStatus(ui, presigned.uploadId);
+  }
+
+  /** Asks the API for a fresh download URL of a processed upload and opens it (the browser saves the file). */
+  async function downloadUpload(item, button) {
+    button.disabled = true;
+    try {
+      const uploadId = item.dataset.uploadId;
+      const response = await apiFetch(`/uploads/${encodeURIComponent(uploadId)}/download`, { method: 'GET' });
+      const body = await readJson(response);
+      if (response.status !== 200 || !body || typeof body.url !== 'string') {
+        announce(`${item.dataset.fileName}: download unavailable. ${apiErrorMessage(response.status, body)}`);
+        return;
+      }
+      window.location.assign(body.url);
+    } catch (error) {
+      announce(`${item.dataset.fileName}: could not ask for a download (${describeFetchError(error)}).`);
+    } finally {
+      button.disabled = false;
+    }
   }
 
   function describeFetchError(error) {

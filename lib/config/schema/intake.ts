@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-import { PRESIGN_EXPIRY_BOUNDS } from '../../../lambda/intake-api/intake-config';
+import { DOWNLOAD_EXPIRY_BOUNDS, PRESIGN_EXPIRY_BOUNDS } from '../../../lambda/intake-api/intake-config';
 import { days, handlerSettingsSchema, LOG_LEVELS, queueHandlerSettingsSchema } from './fields';
 
 const origin = z
@@ -62,6 +62,21 @@ export const uploadsSchema = z.object({
     .max(
       PRESIGN_EXPIRY_BOUNDS.max,
       `must be at most ${PRESIGN_EXPIRY_BOUNDS.max} seconds (15 minutes): a presigned form can be POSTed again until it expires`,
+    ),
+  /**
+   * Lifetime of a presigned download URL (`GET /uploads/{uploadId}/download`), in seconds: anyone holding the URL
+   * can read the file until it expires, so it is kept to minutes.
+   */
+  downloadExpirySeconds: z
+    .number()
+    .int('must be whole seconds')
+    .min(
+      DOWNLOAD_EXPIRY_BOUNDS.min,
+      `must be at least ${DOWNLOAD_EXPIRY_BOUNDS.min} seconds (a client needs time to start the download)`,
+    )
+    .max(
+      DOWNLOAD_EXPIRY_BOUNDS.max,
+      `must be at most ${DOWNLOAD_EXPIRY_BOUNDS.max} seconds (1 hour): anyone holding the URL can read the file until it expires`,
     ),
 });
 

@@ -6,6 +6,7 @@ import {
   processedKeyFor,
   quarantineKeyFor,
 } from '../../../core/contracts/upload-key';
+import { STATUS_TABLE_OWNER_INDEX } from '../../../core/status/status-table';
 import type { StowageConfig } from '../../config';
 import {
   alarmName,
@@ -117,6 +118,14 @@ export function contractRoles(config: StowageConfig, resources: ContractResource
           ServerSideEncryption: 'aws:kms',
           SSEKMSKeyId: key('uploads'),
         }),
+        // GET /uploads: one owner's records through the owner index.
+        {
+          service: 'dynamodb',
+          command: 'QueryCommand',
+          input: { TableName: resources.statusTable, IndexName: STATUS_TABLE_OWNER_INDEX },
+        },
+        // The browser's GET of a presigned download URL, signed by the role (S3 decrypts with the processed key).
+        s3('GetObject', { Bucket: buckets.processed, Key: processedKey }),
       ]),
     ],
     [

@@ -163,9 +163,12 @@ function dynamoDbPermissions(call: SdkCall, context: CallContext): RequiredPermi
   const tableArn = tableName.startsWith('arn:')
     ? tableName
     : `arn:aws:dynamodb:${context.model.region}:${context.model.account}:table/${tableName}`;
-  const because = `DynamoDB ${call.command.replace(/Command$/, '')} ${tableArn}`;
+  // A Query or Scan of an index is authorized on the index's ARN (`table/<name>/index/<index>`).
+  const indexName = optionalField(call, 'IndexName');
+  const resource = indexName ? `${tableArn}/index/${indexName}` : tableArn;
+  const because = `DynamoDB ${call.command.replace(/Command$/, '')} ${resource}`;
   return [
-    { action, resource: tableArn, context: {}, because },
+    { action, resource, context: {}, because },
     // A customer-managed table key is used through DynamoDB with the caller's credentials.
     ...kmsThroughService(
       context,

@@ -67,6 +67,8 @@ export async function startLocalFront(input: LocalFrontInput, shutdown: Shutdown
       maxUploadBytes: config.uploads.maxSizeBytes,
       allowedContentTypes: config.uploads.allowedContentTypes,
       presignExpirySeconds: config.uploads.presignExpirySeconds,
+      processedBucket: input.buckets.names.processed,
+      downloadExpirySeconds: config.uploads.downloadExpirySeconds,
     },
     s3: apiS3,
     statusStore: input.statusStore,

@@ -82,6 +82,7 @@ export async function startLocalPipeline(
       allowedContentTypes: config.uploads.allowedContentTypes,
       maxUploadBytes: config.uploads.maxSizeBytes,
       presignExpirySeconds: config.uploads.presignExpirySeconds,
+      downloadExpirySeconds: config.uploads.downloadExpirySeconds,
       guardDutyInconclusive: config.intake.guardDuty.inconclusiveVerdict,
       allowEncryptedArchiveEntries: config.intake.scan.allowEncryptedArchiveEntries,
       queues: {

@@ -71,6 +71,7 @@ export class PipelineHarness {
     this.store = {
       create: (record) => statusStore.create(record),
       get: (uploadId) => statusStore.get(uploadId),
+      listByOwner: (owner, query) => statusStore.listByOwner(owner, query),
       update: (...args) => {
         this.sideEffect('status update');
         return statusStore.update(...args);

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 
@@ -54,7 +54,8 @@ function conditionHolds(expression: string, item: Item | undefined, names: Names
 
 /**
  * A small in-memory DynamoDB table behind a mocked DynamoDBDocumentClient: Put, Get and Update (`SET`, then optionally `REMOVE`) with
- * the condition expressions DynamoDbStatusStore writes. Lets the shared StatusStore contract run against the
+ * the condition expressions DynamoDbStatusStore writes, and Query of the owner index (newest first, `Limit` counting
+ * items read before the filter, `LastEvaluatedKey` whenever `Limit` stopped the read, as DynamoDB does). Lets the shared StatusStore contract run against the
  * DynamoDB store's real requests.
  */
 export function installFakeStatusTable(
@@ -97,6 +98,35 @@ export function installFakeStatusTable(
     for (const removed of set[2]?.split(',') ?? []) delete next[attributeName(removed.trim(), names)];
     items.set(key, next);
     return { Attributes: structuredClone(next) };
+  });
+  ddb.on(QueryCommand).callsFake((input: QueryCommand['input']) => {
+    if (input.IndexName !== 'owner-createdAt' || input.KeyConditionExpression !== '#owner = :owner') {
+      throw new Error(`query not understood: ${input.IndexName} ${input.KeyConditionExpression}`);
+    }
+    if (input.ScanIndexForward !== false) throw new Error('the owner index is read newest first');
+    const names = input.ExpressionAttributeNames;
+    const values = input.ExpressionAttributeValues;
+    const owner = values?.[':owner'];
+    const order = (a: Item, b: Item) =>
+      String(b.createdAt).localeCompare(String(a.createdAt)) ||
+      String(b.uploadId).localeCompare(String(a.uploadId));
+    let candidates = [...items.values()].filter((item) => item.owner === owner).sort(order);
+    const start = input.ExclusiveStartKey;
+    if (start) candidates = candidates.filter((item) => order(start, item) < 0);
+    const limit = input.Limit ?? candidates.length;
+    const evaluated = candidates.slice(0, limit);
+    const filter = input.FilterExpression;
+    if (filter && filter !== '#status = :status') throw new Error(`filter not understood: ${filter}`);
+    const matching = filter
+      ? evaluated.filter((item) => item[attributeName('#status', names)] === values?.[':status'])
+      : evaluated;
+    const last = evaluated[evaluated.length - 1];
+    return {
+      Items: matching.map((item) => structuredClone(item)),
+      ...(evaluated.length === limit && last
+        ? { LastEvaluatedKey: { uploadId: last.uploadId, owner: last.owner, createdAt: last.createdAt } }
+        : {}),
+    };
   });
   return items;
 }

@@ -1,5 +1,10 @@
 import { StatusConflictError, StatusNotFoundError } from '../../../core/status/upload-status';
-import type { StatusRecord, StatusStore, StatusUpdate } from '../../../core/status/upload-status';
+import type {
+  OwnerListPosition,
+  StatusRecord,
+  StatusStore,
+  StatusUpdate,
+} from '../../../core/status/upload-status';
 
 export const CREATED_AT = '2026-03-04T05:06:07.000Z';
 export const UPDATED_AT = '2026-03-04T06:00:00.000Z';
@@ -297,6 +302,62 @@ export function describeStatusStoreContract(name: string, makeStore: () => Statu
 
       // Assert
       await expect(store.get(given.uploadId)).resolves.toMatchObject({ verdict: { engine: 'builtin' } });
+    });
+  });
+
+  describe(`${name}: listByOwner`, () => {
+    let store: StatusStore;
+    const id = (n: number) => `0b8e4c5e-2a61-4f3b-9d7e-${String(n).padStart(12, '0')}`;
+    const at = (n: number) => `2026-03-04T05:${String(n).padStart(2, '0')}:00.000Z`;
+
+    beforeEach(async () => {
+      store = makeStore();
+      // Seven uploads of user-1 (one minute apart, two at the same time), statuses alternating; three of user-2.
+      for (let n = 1; n <= 7; n += 1) {
+        await store.create(
+          pendingRecord({
+            uploadId: id(n),
+            createdAt: at(n === 7 ? 6 : n),
+            status: n % 2 ? 'pending' : 'processed',
+          }),
+        );
+      }
+      for (let n = 8; n <= 10; n += 1)
+        await store.create(pendingRecord({ uploadId: id(n), owner: 'user-2', createdAt: at(n) }));
+    });
+
+    async function all(owner: string, limit: number, status?: 'pending' | 'processed') {
+      const pages: string[][] = [];
+      let after: OwnerListPosition | undefined;
+      for (let guard = 0; guard < 20; guard += 1) {
+        const page = await store.listByOwner(owner, {
+          limit,
+          ...(status ? { status } : {}),
+          ...(after ? { after } : {}),
+        });
+        expect(page.records.length).toBeLessThanOrEqual(limit);
+        expect(page.records.every((r) => r.owner === owner)).toBe(true);
+        pages.push(page.records.map((r) => r.uploadId));
+        if (!page.next) return pages;
+        after = page.next;
+      }
+      throw new Error('listing did not end');
+    }
+
+    it('pages through the owner’s records newest first (equal times by id), each exactly once', async () => {
+      const pages = await all('user-1', 3);
+      expect(pages.flat()).toEqual([id(7), id(6), id(5), id(4), id(3), id(2), id(1)]);
+      expect(pages[0]).toEqual([id(7), id(6), id(5)]);
+    });
+
+    it('filters by status across pages', async () => {
+      const pages = await all('user-1', 2, 'processed');
+      expect(pages.flat()).toEqual([id(6), id(4), id(2)]);
+    });
+
+    it('never returns another owner’s records, and nothing for an owner without any', async () => {
+      expect((await all('user-2', 100)).flat()).toEqual([id(10), id(9), id(8)]);
+      expect((await all('nobody', 5)).flat()).toEqual([]);
     });
   });
 }

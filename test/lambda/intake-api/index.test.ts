@@ -4,7 +4,7 @@ import type { AwsClientStub } from 'aws-sdk-client-mock';
 import type { handler } from '../../../lambda/intake-api/index';
 import { HANDLER_ENV } from '../../../core/contracts/handler-env';
 import { httpApiEvent } from './api-gateway-events';
-import { BUCKET, KEY_ARN } from './intake-fixtures';
+import { BUCKET, KEY_ARN, PROCESSED_BUCKET } from './intake-fixtures';
 
 type Handler = typeof handler;
 
@@ -22,6 +22,8 @@ const ENV = {
   [HANDLER_ENV.MAX_UPLOAD_BYTES]: '1000',
   [HANDLER_ENV.ALLOWED_CONTENT_TYPES]: 'application/pdf',
   [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: '600',
+  [HANDLER_ENV.PROCESSED_BUCKET]: PROCESSED_BUCKET,
+  [HANDLER_ENV.DOWNLOAD_EXPIRY_SECONDS]: '300',
   [HANDLER_ENV.ENV_NAME]: 'dev',
   AWS_REGION: 'eu-west-1',
   AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',

@@ -1,6 +1,6 @@
 import { parseIntakeEnv } from '../../../lambda/intake-api/intake-env';
 import { HANDLER_ENV } from '../../../core/contracts/handler-env';
-import { BUCKET, KEY_ARN } from './intake-fixtures';
+import { BUCKET, KEY_ARN, PROCESSED_BUCKET } from './intake-fixtures';
 
 const VALID_ENV = {
   [HANDLER_ENV.UPLOADS_BUCKET]: BUCKET,
@@ -9,6 +9,8 @@ const VALID_ENV = {
   [HANDLER_ENV.MAX_UPLOAD_BYTES]: '104857600',
   [HANDLER_ENV.ALLOWED_CONTENT_TYPES]: 'audio/webm, application/pdf',
   [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: '900',
+  [HANDLER_ENV.PROCESSED_BUCKET]: PROCESSED_BUCKET,
+  [HANDLER_ENV.DOWNLOAD_EXPIRY_SECONDS]: '300',
   [HANDLER_ENV.STATUS_RETENTION_DAYS]: '400',
   [HANDLER_ENV.ENV_NAME]: 'dev',
 };
@@ -26,6 +28,8 @@ describe('parseIntakeEnv', () => {
         maxUploadBytes: 104_857_600,
         allowedContentTypes: ['audio/webm', 'application/pdf'],
         presignExpirySeconds: 900,
+        processedBucket: PROCESSED_BUCKET,
+        downloadExpirySeconds: 300,
       },
       statusTable: 'stowage-dev-status',
       statusRetentionDays: 400,
@@ -102,6 +106,20 @@ describe('parseIntakeEnv', () => {
     ).toThrow(
       `Invalid intake API environment: ${HANDLER_ENV.UPLOADS_BUCKET} is not set; ` +
         `${HANDLER_ENV.MAX_UPLOAD_BYTES} must be a whole number between 1 and 5368709120`,
+    );
+  });
+});
+
+describe('parseIntakeEnv: the download settings', () => {
+  it.each(['59', '3601', '5m', ''])('refuses a download URL lifetime of %j seconds', (value) => {
+    expect(() => parseIntakeEnv({ ...VALID_ENV, [HANDLER_ENV.DOWNLOAD_EXPIRY_SECONDS]: value })).toThrow(
+      `${HANDLER_ENV.DOWNLOAD_EXPIRY_SECONDS} must be a whole number between 60 and 3600`,
+    );
+  });
+
+  it('names the processed bucket when it is not set', () => {
+    expect(() => parseIntakeEnv({ ...VALID_ENV, [HANDLER_ENV.PROCESSED_BUCKET]: undefined })).toThrow(
+      `${HANDLER_ENV.PROCESSED_BUCKET} is not set`,
     );
   });
 });

@@ -6,6 +6,7 @@ import type { IntakeDependencies } from '../../../lambda/intake-api/intake-depen
 import { MemoryStatusStore } from '../../../core/status/memory-status-store';
 
 export const BUCKET = 'stowage-dev-uploads-123456789012';
+export const PROCESSED_BUCKET = 'stowage-dev-processed-123456789012';
 export const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 export const REGION = 'eu-west-1';
 export const ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
@@ -21,6 +22,8 @@ export const CONFIG: IntakeConfig = {
   maxUploadBytes: MAX_BYTES,
   allowedContentTypes: ['audio/webm', 'audio/mpeg', 'application/pdf'],
   presignExpirySeconds: 900,
+  processedBucket: PROCESSED_BUCKET,
+  downloadExpirySeconds: 300,
 };
 
 export interface TestDependencies extends IntakeDependencies {

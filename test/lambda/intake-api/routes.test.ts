@@ -40,8 +40,9 @@ describe('createIntakeApi routing', () => {
   );
 
   it.each([
-    ['GET', '/uploads', 'POST'],
-    ['PUT', '/uploads', 'POST'],
+    ['PATCH', '/uploads', 'GET, POST'],
+    ['PUT', '/uploads', 'GET, POST'],
+    ['POST', `/uploads/${UPLOAD_ID}/download`, 'GET'],
     ['POST', `/uploads/${UPLOAD_ID}`, 'GET'],
     ['DELETE', `/uploads/${UPLOAD_ID}`, 'GET'],
   ])('answers 405 to %s %s, allowing %s', async (method, path, allowed) => {

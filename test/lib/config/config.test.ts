@@ -44,6 +44,12 @@ describe('environment configs', () => {
         (env) => loadConfig(env, { environment: {} }).uploads.presignExpirySeconds,
       ),
     ).toEqual([900, 600, 300]);
+    // Download URLs too: anyone holding one reads the file until it expires.
+    expect(
+      (['dev', 'staging', 'prod'] as const).map(
+        (env) => loadConfig(env, { environment: {} }).uploads.downloadExpirySeconds,
+      ),
+    ).toEqual([900, 600, 300]);
     expect(config.lifecycle.quarantine.expirationDays).toBe(90);
     expect(config.lifecycle.backups).toMatchObject({
       archiveAfterDays: 30,
@@ -347,6 +353,18 @@ describe('config validation', () => {
       'dev',
       { uploads: { presignExpirySeconds: 300.5 } },
       'uploads.presignExpirySeconds: must be whole seconds',
+    ],
+    [
+      'download URLs that live a day',
+      'dev',
+      { uploads: { downloadExpirySeconds: 86_400 } },
+      'uploads.downloadExpirySeconds: must be at most 3600 seconds (1 hour): anyone holding the URL can read the file until it expires',
+    ],
+    [
+      'download URLs too short to start the GET',
+      'dev',
+      { uploads: { downloadExpirySeconds: 5 } },
+      'uploads.downloadExpirySeconds: must be at least 60 seconds',
     ],
     [
       'no content types',

@@ -330,7 +330,7 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
       template().hasResource('AWS::DynamoDB::Table', {
         Properties: {
           KeySchema: [{ AttributeName: 'uploadId', KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: 'uploadId', AttributeType: 'S' }],
+          AttributeDefinitions: Match.arrayWith([{ AttributeName: 'uploadId', AttributeType: 'S' }]),
           BillingMode: 'PAY_PER_REQUEST',
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
@@ -342,11 +342,38 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
     });
   });
 
+  describe('status table owner index', () => {
+    it('lists one owner’s records by time (owner, createdAt; all attributes), the table keeping its logical id', () => {
+      const tables = template().findResources('AWS::DynamoDB::Table');
+      expect(Object.keys(tables).filter((id) => /^StatusTable/.test(id))).toHaveLength(1);
+      template().hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'uploadId', KeyType: 'HASH' }],
+        AttributeDefinitions: [
+          { AttributeName: 'uploadId', AttributeType: 'S' },
+          { AttributeName: 'owner', AttributeType: 'S' },
+          { AttributeName: 'createdAt', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'owner-createdAt',
+            KeySchema: [
+              { AttributeName: 'owner', KeyType: 'HASH' },
+              { AttributeName: 'createdAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      });
+    });
+  });
+
   describe('HTTP API', () => {
-    it('routes exactly POST /uploads and GET /uploads/{uploadId}, both behind the JWT authorizer', () => {
+    it('routes exactly POST and GET /uploads, GET /uploads/{uploadId}(/download), all behind the JWT authorizer', () => {
       const routes = Object.values(template().findResources('AWS::ApiGatewayV2::Route'));
       expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+        'GET /uploads',
         'GET /uploads/{uploadId}',
+        'GET /uploads/{uploadId}/download',
         'POST /uploads',
       ]);
       for (const route of routes) {
@@ -477,7 +504,7 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
       });
     });
 
-    it('lets the API role create and read status records and presign uploads/* only', () => {
+    it('lets the API role create and read status records, presign uploads/* and read processed/* only', () => {
       const statements = statementsOf(env, 'apiHandler');
       const { stacks } = intakeOf(env);
       expect(statements.find((s) => s.Sid === 'StatusRecords')).toMatchObject({
@@ -490,7 +517,40 @@ describe.each(ALL_ENVS)('Intake stack (%s)', (env) => {
       expect(statements.find((s) => s.Sid === 'EncryptUploads')).toMatchObject({
         Action: 'kms:GenerateDataKey',
       });
-      expect(JSON.stringify(statements)).not.toMatch(/s3:GetObject/);
+      // The one read: processed/ objects, for the download URLs it signs; never uploads, quarantine or backups.
+      const reads = statements.filter((s) => JSON.stringify(s.Action).includes('s3:Get'));
+      expect(reads).toEqual([
+        expect.objectContaining({
+          Sid: 'SignDownloads',
+          Action: 's3:GetObject',
+          Resource: objectsUnder(env, stacks.storage.processed, 'processed/'),
+        }),
+      ]);
+      expect(statements.find((s) => s.Sid === 'ListOwnRecords')).toMatchObject({
+        Action: 'dynamodb:Query',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [{ 'Fn::GetAtt': [expect.stringMatching(/^StatusTable/), 'Arn'] }, '/index/owner-createdAt'],
+          ],
+        },
+      });
+      expect(statements.find((s) => s.Sid === 'DecryptDownloads')).toMatchObject({
+        Action: 'kms:Decrypt',
+        Condition: { StringEquals: { 'kms:ViaService': expect.stringMatching(/^s3\./) } },
+      });
+    });
+
+    it('gives the API handler the processed bucket and the download URL lifetime', () => {
+      template().hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: String(config().uploads.presignExpirySeconds),
+            [HANDLER_ENV.DOWNLOAD_EXPIRY_SECONDS]: String(config().uploads.downloadExpirySeconds),
+            [HANDLER_ENV.PROCESSED_BUCKET]: Match.anyValue(),
+          }),
+        },
+      });
     });
 
     it('tags the pipeline roles (and only them) with stowage:access=<env>:pipeline', () => {
@@ -618,6 +678,8 @@ describe('Intake stack bundling', () => {
       [HANDLER_ENV.MAX_UPLOAD_BYTES]: '1024',
       [HANDLER_ENV.ALLOWED_CONTENT_TYPES]: 'application/pdf',
       [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: '600',
+      [HANDLER_ENV.PROCESSED_BUCKET]: 'stowage-dev-processed',
+      [HANDLER_ENV.DOWNLOAD_EXPIRY_SECONDS]: '300',
     });
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

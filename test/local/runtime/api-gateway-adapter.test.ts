@@ -272,11 +272,12 @@ describe('API Gateway adapter: result → HTTP response', () => {
 
 describe('API Gateway adapter: what never reaches the handler', () => {
   it.each([
-    ['GET /uploads', 'GET', '/uploads', 'POST'],
+    ['PUT /uploads', 'PUT', '/uploads', 'POST, GET'],
+    ['POST /uploads/{id}/download', 'POST', '/uploads/x/download', 'GET'],
     ['POST /uploads/{id}', 'POST', '/uploads/x', 'GET'],
     ['DELETE /uploads/{id}', 'DELETE', '/uploads/x', 'GET'],
     ['HEAD /uploads/{id}', 'HEAD', '/uploads/x', 'GET'],
-    ['OPTIONS', 'OPTIONS', '/uploads', 'POST'],
+    ['OPTIONS', 'OPTIONS', '/uploads', 'POST, GET'],
   ])(
     'answers %s (a known path, a wrong method) with 405 and Allow before the authorizer',
     async (_case, method, path, allow) => {
@@ -396,6 +397,8 @@ describe('API Gateway adapter in front of the real intake handler', () => {
         maxUploadBytes: 10 * 1024 * 1024,
         allowedContentTypes: ['application/pdf'],
         presignExpirySeconds: 900,
+        processedBucket: 'processed',
+        downloadExpirySeconds: 300,
       },
       // Presigning signs locally and sends nothing; the mock proves it.
       s3: new S3Client({

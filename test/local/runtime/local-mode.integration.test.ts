@@ -4,7 +4,7 @@
  * the whole way: local JWT → POST /uploads (the Lambda handler behind the HTTP front) → a browser-style presigned
  * POST straight to RGW → RGW's notification → local queues → scan (built-in + clamd) → process or quarantine.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -141,7 +141,12 @@ describe('local mode with its own RGW (bluestore) and clamd', () => {
   const consoleA = new Console();
   let local: LocalMode | undefined;
   let token = '';
-  const kept: { processed?: PresignedUpload; quarantined?: PresignedUpload; processedKey?: string } = {};
+  const kept: {
+    processed?: PresignedUpload;
+    processedBytes?: Buffer;
+    quarantined?: PresignedUpload;
+    processedKey?: string;
+  } = {};
 
   function running(): LocalMode {
     if (!local) throw new Error('local mode is not running');
@@ -261,6 +266,7 @@ describe('local mode with its own RGW (bluestore) and clamd', () => {
       s3.destroy();
     }
     kept.processed = uploaded;
+    kept.processedBytes = bytes;
     kept.processedKey = view.processedKey;
   });
 
@@ -274,6 +280,87 @@ describe('local mode with its own RGW (bluestore) and clamd', () => {
     expect(view.verdict?.status).toBe('INFECTED');
     expect(view.verdict?.signature).toMatch(/eicar/i);
     kept.quarantined = uploaded;
+  });
+
+  it('downloads the processed PDF through a presigned GET: the bytes uploaded, as an attachment of its name', async () => {
+    // Arrange
+    const { processed, processedBytes } = kept;
+    if (!processed || !processedBytes) throw new Error('the clean PDF test did not run');
+    const sha256 = (bytes: Buffer | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+    // Act
+    const response = await fetch(`${running().apiUrl}/uploads/${processed.uploadId}/download`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const body = (await response.json()) as { url: string; sha256: string; contentType: string };
+    const file = await fetch(body.url);
+    const bytes = Buffer.from(await file.arrayBuffer());
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(new URL(body.url).origin).toBe(new URL(running().s3Url).origin);
+    expect({ status: file.status, error: file.ok ? '' : bytes.toString('utf8') }).toEqual({
+      status: 200,
+      error: '',
+    });
+    expect(sha256(bytes)).toBe(sha256(processedBytes));
+    expect(body.sha256).toBe(sha256(processedBytes));
+    expect(file.headers.get('content-type')).toBe('application/pdf');
+    expect(file.headers.get('content-disposition')).toBe(
+      `attachment; filename="report one.pdf"; filename*=UTF-8''report%20one.pdf`,
+    );
+  });
+
+  it('answers 409 with the status for a download of the quarantined upload, 404 for another user', async () => {
+    // Arrange
+    const { quarantined, processed } = kept;
+    if (!quarantined || !processed) throw new Error('the upload tests did not run');
+    const other = await running().mintToken('someone-else');
+    const get = (uploadId: string, bearer: string) =>
+      fetch(`${running().apiUrl}/uploads/${uploadId}/download`, {
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+
+    // Act
+    const notProcessed = await get(quarantined.uploadId, token);
+    const othersUpload = await get(processed.uploadId, other);
+
+    // Assert
+    expect(notProcessed.status).toBe(409);
+    expect(await notProcessed.json()).toMatchObject({ error: 'not_processed', status: 'quarantined' });
+    expect(othersUpload.status).toBe(404);
+  });
+
+  it('lists the caller’s uploads newest first, one page at a time, filtered by status, and nobody else’s', async () => {
+    // Arrange
+    const { quarantined, processed } = kept;
+    if (!quarantined || !processed) throw new Error('the upload tests did not run');
+    const get = async (query: string, bearer = token) => {
+      const response = await fetch(`${running().apiUrl}/uploads${query}`, {
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as { uploads: UploadStatusView[]; nextCursor?: string },
+      };
+    };
+
+    // Act
+    const first = await get('?limit=1');
+    const second = await get(`?limit=1&cursor=${first.body.nextCursor}`);
+    const onlyProcessed = await get('?status=processed');
+    const other = await get('', await running().mintToken('someone-else'));
+    const tampered = await get(`?cursor=${first.body.nextCursor}x`);
+
+    // Assert
+    expect(first.status).toBe(200);
+    expect(first.body.uploads.map((u) => u.uploadId)).toEqual([quarantined.uploadId]);
+    expect(second.body.uploads.map((u) => u.uploadId)).toEqual([processed.uploadId]);
+    expect(onlyProcessed.body.uploads.map((u) => [u.uploadId, u.status])).toEqual([
+      [processed.uploadId, 'processed'],
+    ]);
+    expect(other).toEqual({ status: 200, body: { uploads: [] } });
+    expect(tampered.status).toBe(400);
   });
 
   it.each([

@@ -198,7 +198,11 @@ describe('upload page (local/web) in Chromium against local mode', () => {
     await expect(detail(page, 'clean.pdf', 'manifest-processed-key')).resolves.toMatch(
       /^processed\/[^/]+\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}\.pdf$/,
     );
-    // The EICAR file: quarantined, with the signature and no manifest.
+    await expect(uploadItem(page, 'clean.pdf').getByTestId('upload-download').isVisible()).resolves.toBe(
+      true,
+    );
+    // The EICAR file: quarantined, with the signature, no manifest and nothing to download.
+    await expect(uploadItem(page, 'eicar.pdf').getByTestId('upload-download').isHidden()).resolves.toBe(true);
     expect(eicarStatus).toBe('quarantined');
     await expect(detail(page, 'eicar.pdf', 'verdict-status')).resolves.toBe('INFECTED');
     await expect(detail(page, 'eicar.pdf', 'verdict-signature')).resolves.toMatch(/^Eicar-Test-Signature/);
@@ -213,6 +217,38 @@ describe('upload page (local/web) in Chromium against local mode', () => {
     expect(
       posts.map((request) => (request.url.startsWith(s3Origin()) ? 'S3' : new URL(request.url).pathname)),
     ).toEqual(['/uploads', 'S3', '/uploads', 'S3']);
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('downloads a processed upload through its Download button: the same bytes, under its own name', async () => {
+    // Arrange: a processed upload (the quarantined EICAR file of the test above shows no button).
+    const { page, watch } = await openPage();
+    await filePicker(page).setInputFiles({
+      name: 'Grüße report.pdf',
+      mimeType: 'application/pdf',
+      buffer: cleanPdf,
+    });
+    expect(await settledStatusOf(page, 'Grüße report.pdf')).toBe('processed');
+    const button = uploadItem(page, 'Grüße report.pdf').getByTestId('upload-download');
+    const mark = watch.requests.length;
+
+    // Act: the click asks the API for a presigned URL and opens it; S3 answers with an attachment.
+    const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    const stream = await download.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+
+    // Assert
+    expect(await download.failure()).toBeNull();
+    expect(download.suggestedFilename()).toBe('Grüße report.pdf');
+    expect(sha256Hex(Buffer.concat(chunks))).toBe(sha256Hex(cleanPdf));
+    expect(new URL(download.url()).origin).toBe(s3Origin());
+    const calls = watch
+      .requestsSince(mark)
+      .filter((request) => request.url.startsWith(running().local.apiUrl));
+    expect(calls.map((request) => `${request.method} ${new URL(request.url).pathname}`)).toEqual([
+      expect.stringMatching(/^GET \/uploads\/[0-9a-f-]{36}\/download$/),
+    ]);
     expect(watch.problems).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import type { Verdict } from '../../../lib/security/iam-contract/evaluate';
 import type { SdkCall } from '../../../lib/security/iam-contract/sdk-call';
 import { decisionsFor } from './contract-assertions';
 import type { SynthesizedDeployment } from './deployment';
-import { bucketName, roleOf, synthesizedDeployment } from './deployment';
+import { bucketName, roleOf, synthesizedDeployment, templateContractResources } from './deployment';
 
 /** A consumer: an app role of the account with the default trust and a broad policy, not tagged by Stowage. */
 function consumerRole(deployment: SynthesizedDeployment): RoleModel {
@@ -136,6 +136,41 @@ describe.each(['dev', 'prod'] as const)('calls that must never be allowed (%s)',
         put(processed(), 'processed/u1.png', { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: quarantineKey }),
       ),
     ).toBe('ExplicitlyDenied');
+  });
+
+  it('the intake API role reads processed/ only (download URLs): never uploads, quarantine, backups or manifests elsewhere', async () => {
+    const api = role('Intake', 'ApiHandlerRole');
+    expect(await verdictOf(deployment, api, get(processed(), 'processed/user-1/2026/11/23/u1.png'))).toBe(
+      'Allowed',
+    );
+    for (const call of [
+      get(uploads(), 'uploads/user-1/2026/11/23/u1.png'),
+      get(quarantine(), 'quarantine/u1/a.exe'),
+      get(backups(), 'backups/main-db/20261123/x.dump'),
+      get(processed(), 'elsewhere/u1.png'),
+    ]) {
+      expect(await verdictOf(deployment, api, call)).not.toBe('Allowed');
+    }
+    for (const tags of [{ 'scan-status': 'CLEAN' }, { 'scan-status': 'INFECTED' }]) {
+      expect(await verdictOf(deployment, api, get(uploads(), 'uploads/user-1/u1.png'), tags)).not.toBe(
+        'Allowed',
+      );
+    }
+    expect(await verdictOf(deployment, api, put(processed(), 'processed/user-1/u1.png'))).not.toBe('Allowed');
+  });
+
+  it('the intake API role lists through the owner index only: no Query of the table, no Scan', async () => {
+    const api = role('Intake', 'ApiHandlerRole');
+    const TableName = templateContractResources(deployment).statusTable;
+    const call = (command: string, IndexName?: string): SdkCall => ({
+      service: 'dynamodb',
+      command,
+      input: { TableName, ...(IndexName ? { IndexName } : {}) },
+    });
+    expect(await verdictOf(deployment, api, call('QueryCommand', 'owner-createdAt'))).toBe('Allowed');
+    expect(await verdictOf(deployment, api, call('QueryCommand'))).not.toBe('Allowed');
+    expect(await verdictOf(deployment, api, call('ScanCommand'))).not.toBe('Allowed');
+    expect(await verdictOf(deployment, api, call('ScanCommand', 'owner-createdAt'))).not.toBe('Allowed');
   });
 
   it('the operations handler passes the quarantine read gate (tagged), the pipeline does not', async () => {

@@ -1,7 +1,8 @@
 import type { ClientMocks } from './recorder';
 
 /**
- * An in-memory status table behind the DynamoDB document client mock: Put, Get and Update (SET only, ALL_NEW), what
+ * An in-memory status table behind the DynamoDB document client mock: Put, Get, Update (SET only, ALL_NEW) and Query
+ * of the owner index, what
  * DynamoDbStatusStore sends. Conditions are not evaluated: the contract scenarios run one upload at a time.
  */
 export class FakeStatusTable {
@@ -37,6 +38,14 @@ export class FakeStatusTable {
           return { Attributes: { ...item } };
         },
       );
+    // The owner index, newest first, no paging: what GET /uploads reads.
+    mocks.documents
+      .on(documents.QueryCommand)
+      .callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+        Items: [...table.items.values()]
+          .filter((item) => item.owner === input.ExpressionAttributeValues[':owner'])
+          .sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt))),
+      }));
     return table;
   }
 }

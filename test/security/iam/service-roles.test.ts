@@ -15,15 +15,19 @@ afterEach(() => {
   restoreEnv();
 });
 
-/** The intake API presigns an upload, the browser POSTs it (signed by the role), the owner polls its status. */
+/**
+ * The intake API presigns an upload, the browser POSTs it (signed by the role), the owner polls its status, and once
+ * processed asks for a download URL that the browser GETs (signed by the role).
+ */
 async function intakeApiCalls(envName: 'dev' | 'prod'): Promise<SdkCall[]> {
   const deployment = synthesizedDeployment(envName);
   const env = functionEnvironment(deployment, 'Intake', 'ApiHandler');
+  let table!: FakeStatusTable;
   const { loaded, mocks } = await coldStart(
     () => import('../../../lambda/intake-api/index') as Promise<{ handler: AnyHandler }>,
     env,
     async (m: ClientMocks) => {
-      await FakeStatusTable.install(m);
+      table = await FakeStatusTable.install(m);
     },
   );
   const body = JSON.stringify({ fileName: 'report.pdf', contentType: 'application/pdf', size: 1000 });
@@ -37,7 +41,29 @@ async function intakeApiCalls(envName: 'dev' | 'prod'): Promise<SdkCall[]> {
     statusCode: number;
   };
   expect(status.statusCode).toBe(200);
-  return [...recordedCalls(mocks), presignedPostCall(env[HANDLER_ENV.UPLOADS_BUCKET], presigned.fields)];
+  const listed = (await loaded.handler(httpApiEvent({ rawPath: '/uploads' }), {})) as { statusCode: number };
+  expect(listed.statusCode).toBe(200);
+  // The pipeline processes it; the owner asks for a download URL, the browser GETs it (signed by the role).
+  const record = table.items.get(presigned.uploadId)!;
+  const processedKey = String(record.uploadKey).replace(/^uploads\//, 'processed/');
+  table.items.set(presigned.uploadId, { ...record, status: 'processed', processedKey });
+  const download = (await loaded.handler(
+    httpApiEvent({ rawPath: `/uploads/${presigned.uploadId}/download` }),
+    {},
+  )) as { statusCode: number; body: string };
+  expect(download.statusCode).toBe(200);
+  const url = new URL((JSON.parse(download.body) as { url: string }).url);
+  expect(decodeURIComponent(url.pathname)).toContain(processedKey);
+  return [
+    ...recordedCalls(mocks),
+    presignedPostCall(env[HANDLER_ENV.UPLOADS_BUCKET], presigned.fields),
+    presignedGetCall(env[HANDLER_ENV.PROCESSED_BUCKET], processedKey),
+  ];
+}
+
+/** What S3 authorizes when a browser GETs a presigned download URL: a GetObject by the role that signed it. */
+function presignedGetCall(bucket: string, key: string): SdkCall {
+  return { service: 's3', command: 'GetObjectCommand', input: { Bucket: bucket, Key: key } };
 }
 
 /** A nightly verification run that finds one source broken: list, head, read, write the report, alert. */
@@ -104,10 +130,16 @@ async function operationsCalls(envName: 'dev' | 'prod'): Promise<SdkCall[]> {
 describe.each(['dev', 'prod'] as const)(
   'handler roles in %s: every call the handler makes is allowed',
   (envName) => {
-    it('intake API (presign, status record, the presigned POST, status read)', async () => {
+    it('intake API (presign, status record, the presigned POST, status read, list, the presigned download GET)', async () => {
       const deployment = synthesizedDeployment(envName);
       const calls = await intakeApiCalls(envName);
-      expect(commandNames(calls)).toEqual(['dynamodb Get', 'dynamodb Put', 's3 PutObject']);
+      expect(commandNames(calls)).toEqual([
+        'dynamodb Get',
+        'dynamodb Put',
+        'dynamodb Query',
+        's3 GetObject',
+        's3 PutObject',
+      ]);
       const decisions = await decisionsFor(
         roleOf(deployment, 'Intake', 'ApiHandlerRole'),
         calls,
