@@ -32,6 +32,8 @@ const HANDLERS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     [HANDLER_ENV.MAX_UPLOAD_BYTES]: '104857600',
     [HANDLER_ENV.ALLOWED_CONTENT_TYPES]: 'audio/wav,audio/mpeg',
     [HANDLER_ENV.PRESIGN_EXPIRY_SECONDS]: '900',
+    [HANDLER_ENV.PROCESSED_BUCKET]: 'stowage-dev-processed',
+    [HANDLER_ENV.DOWNLOAD_EXPIRY_SECONDS]: '900',
     [HANDLER_ENV.ENV_NAME]: 'dev',
   },
   scan: {
